@@ -1,0 +1,228 @@
+package llb
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/containerd/platforms"
+	bk "github.com/moby/buildkit/client/llb"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/gobuild/gobuild/internal/llbtree"
+	"github.com/gobuild/gobuild/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+
+func input(t *testing.T, src string, target ocispecs.Platform) Input {
+	t.Helper()
+	f, err := spec.Parse("gobuild.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.Resolve("gobuild.yaml", spec.Module{Path: "example.com/hello", Go: "1.26"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	builder := bk.Image(r.Go.Image, bk.Platform(amd64)).
+		AddEnv("PATH", "/go/bin:/usr/local/go/bin:/usr/bin:/bin").
+		AddEnv("GOPATH", "/go")
+	return Input{
+		File:           r,
+		Context:        bk.Local("context", bk.SessionID("golden"), bk.SharedKeyHint("context")),
+		Builder:        builder,
+		BuildPlatform:  amd64,
+		TargetPlatform: target,
+	}
+}
+
+func marshal(t *testing.T, res *Result, target ocispecs.Platform) *bk.Definition {
+	t.Helper()
+	def, err := res.Rootfs.Marshal(context.Background(), bk.Platform(target))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return def
+}
+
+// digestOf is the digest of the whole definition.
+func digestOf(def *bk.Definition) digest.Digest {
+	var all []byte
+	for _, dt := range def.Def {
+		all = append(all, dt...)
+	}
+	return digest.FromBytes(all)
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, image, platform string
+	}{
+		{"empty", "# syntax=ghcr.io/gobuild/gobuild:1\n", "hello", "linux/amd64"},
+		{"empty-arm64", "", "hello", "linux/arm64"},
+		{"empty-armv7", "", "hello", "linux/arm/v7"},
+		{"two-builds", "builds:\n  - main: ./cmd/server\n  - main: ./cmd/worker\n    binary: work\nimages:\n  - cmd: [--port, \"8080\"]\n", "server", "linux/amd64"},
+		{"second-image", "builds:\n  - main: ./cmd/server\n  - main: ./cmd/worker\nimages:\n  - name: server\n    builds: [server]\n  - name: worker\n    builds: [worker]\n", "worker", "linux/amd64/v3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target, err := platforms.Parse(tc.platform)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := input(t, tc.src, target)
+			res, err := Image(in, tc.image)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tree, err := llbtree.Render(marshal(t, res, target))
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(tree), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./llb -update to create it)", err)
+			}
+			if tree != string(want) {
+				t.Errorf("LLB differs from %s (go test ./llb -update rewrites it):\n%s", golden, tree)
+			}
+		})
+	}
+}
+
+// The same input gives the same definition, byte for byte, every time.
+func TestDeterministic(t *testing.T) {
+	src := "builds:\n  - main: ./cmd/a\n  - main: ./cmd/b\n  - main: ./cmd/c\n"
+	var first digest.Digest
+	for i := 0; i < 20; i++ {
+		in := input(t, src, amd64)
+		in.Labels = map[string]string{"z": "1", "a": "2", "m": "3"}
+		res, err := Image(in, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := digestOf(marshal(t, res, amd64))
+		if i == 0 {
+			first = d
+		} else if d != first {
+			t.Fatalf("run %d: digest %s, first run %s", i, d, first)
+		}
+	}
+}
+
+// Both platforms share one module download: it has no target-specific input.
+func TestDownloadSharedAcrossPlatforms(t *testing.T) {
+	ops := map[string]map[digest.Digest]bool{}
+	for _, p := range []ocispecs.Platform{amd64, {OS: "linux", Architecture: "arm64"}} {
+		res, err := Image(input(t, "", p), "hello")
+		if err != nil {
+			t.Fatal(err)
+		}
+		def := marshal(t, res, p)
+		ops[p.Architecture] = map[digest.Digest]bool{}
+		for _, dt := range def.Def {
+			ops[p.Architecture][digest.FromBytes(dt)] = true
+		}
+		tree, _ := llbtree.Render(def)
+		if !strings.Contains(tree, `"go mod download"`) {
+			t.Fatalf("no download step in\n%s", tree)
+		}
+	}
+	shared := 0
+	for d := range ops["amd64"] {
+		if ops["arm64"][d] {
+			shared++
+		}
+	}
+	// builder image, context, go.mod copy, download, CA copy
+	if shared < 5 {
+		t.Errorf("only %d ops shared between platforms", shared)
+	}
+}
+
+func TestCacheNamespace(t *testing.T) {
+	in := input(t, "", amd64)
+	in.CacheNS = "team-a"
+	res, err := Image(in, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := llbtree.Render(marshal(t, res, amd64))
+	for _, id := range []string{"id=team-a/gomodcache", "id=team-a/gobuildcache"} {
+		if !strings.Contains(tree, id) {
+			t.Errorf("no %s in\n%s", id, tree)
+		}
+	}
+}
+
+func TestConfig(t *testing.T) {
+	in := input(t, "images:\n  - cmd: [serve]\n    user: \"1000\"\n", ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"})
+	in.Labels = map[string]string{"org.example": "x"}
+	res, err := Image(in, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Config
+	if c.OS != "linux" || c.Architecture != "arm" || c.Variant != "v7" {
+		t.Errorf("platform %+v", c.Platform)
+	}
+	if !reflect.DeepEqual(c.Config.Entrypoint, []string{"/usr/local/bin/hello"}) || !reflect.DeepEqual(c.Config.Cmd, []string{"serve"}) {
+		t.Errorf("entrypoint %q cmd %q", c.Config.Entrypoint, c.Config.Cmd)
+	}
+	if c.Config.User != "1000" || c.Config.WorkingDir != "/" || c.RootFS.Type != "layers" {
+		t.Errorf("config %+v", c.Config)
+	}
+	if c.Config.Labels["org.example"] != "x" {
+		t.Errorf("labels %v", c.Config.Labels)
+	}
+}
+
+func TestUnknownImage(t *testing.T) {
+	if _, err := Image(input(t, "", amd64), "nope"); err == nil {
+		t.Fatal("no error for an unknown image")
+	}
+}
+
+func TestGoEnv(t *testing.T) {
+	for in, want := range map[string]string{
+		"linux/amd64":    "GOARCH=amd64 GOOS=linux",
+		"linux/amd64/v3": "GOAMD64=v3 GOARCH=amd64 GOOS=linux",
+		"linux/arm64":    "GOARCH=arm64 GOOS=linux",
+		"linux/arm64/v8": "GOARCH=arm64 GOOS=linux",
+		"linux/arm":      "GOARCH=arm GOARM=7 GOOS=linux",
+		"linux/arm/v6":   "GOARCH=arm GOARM=6 GOOS=linux",
+		"linux/riscv64":  "GOARCH=riscv64 GOOS=linux",
+	} {
+		p, err := platforms.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := GoEnv(p)
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if got := strings.Join(env, " "); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+	for _, in := range []string{"windows/amd64", "linux/mips", "linux/arm/v8", "linux/amd64/v9"} {
+		p, _ := platforms.Parse(in)
+		if _, err := GoEnv(p); err == nil {
+			t.Errorf("%s: no error", in)
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package spec
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Pos is a 1-based line and column in the source file.
+type Pos struct {
+	Line, Column int
+}
+
+// positions maps a field path such as "builds[0].main" to where its value starts.
+type positions map[string]Pos
+
+// Pos returns where the value of the field at path starts, or the zero Pos.
+func (f *File) Pos(path string) Pos {
+	if f == nil || f.pos == nil {
+		return Pos{}
+	}
+	return f.pos[path]
+}
+
+// Parse decodes a gobuild.yaml strictly: unknown fields, wrong types and
+// invalid values are errors that name the file, line, column and field.
+// filename is used in messages only.
+func Parse(filename string, data []byte) (*File, error) {
+	f := &File{pos: positions{}}
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		if err == io.EOF {
+			return f, nil // empty file (comments only): every default applies
+		}
+		return nil, yamlError(filename, data, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		if err != nil {
+			return nil, yamlError(filename, data, err)
+		}
+		return nil, Errors{{File: filename, Pos: Pos{extra.Line, extra.Column}, Msg: "more than one YAML document; gobuild.yaml holds exactly one"}}
+	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode {
+		if len(doc.Content) == 0 {
+			return f, nil
+		}
+		doc = doc.Content[0]
+	}
+	c := checker{file: filename, pos: f.pos}
+	c.check(doc, reflect.TypeOf(File{}), "")
+	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	if err := doc.Decode(f); err != nil {
+		return nil, Errors{{File: filename, Msg: err.Error()}} // check should have caught it
+	}
+	if errs := f.validate(filename); len(errs) > 0 {
+		return nil, errs
+	}
+	return f, nil
+}
+
+type checker struct {
+	file string
+	pos  positions
+	errs Errors
+}
+
+func (c *checker) fail(n *yaml.Node, path, format string, args ...any) {
+	c.errs = append(c.errs, &Error{File: c.file, Pos: Pos{n.Line, n.Column}, Field: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// check verifies that node fits type t, recording positions as it goes.
+func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if path != "" {
+		c.pos[path] = Pos{n.Line, n.Column}
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // an empty value means the default
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			c.fail(n, path, "must be a mapping, not %s", describe(n))
+			return
+		}
+		fields := yamlFields(t)
+		c.duplicates(n, path)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			name := k.Value
+			ft, ok := fields[name]
+			p := join(path, name)
+			if !ok {
+				msg := fmt.Sprintf("unknown field %q", name)
+				if s := suggest(name, sortedKeys(fields)); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				}
+				c.fail(k, p, "%s; allowed: %s", msg, strings.Join(sortedKeys(fields), ", "))
+				continue
+			}
+			c.check(v, ft, p)
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			c.fail(n, path, "must be a list, not %s", describe(n))
+			return
+		}
+		for i, e := range n.Content {
+			c.check(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			c.fail(n, path, "must be a mapping, not %s", describe(n))
+			return
+		}
+		c.duplicates(n, path)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			c.check(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value))
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			c.fail(n, path, "must be a string, not %s", describe(n))
+		}
+	case reflect.Int:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			c.fail(n, path, "must be an integer, not %s", describe(n))
+		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			c.fail(n, path, "must be true or false, not %s", describe(n))
+		}
+	default:
+		panic(fmt.Sprintf("spec: unsupported field type %s", t))
+	}
+}
+
+// duplicates reports keys given twice in one mapping.
+func (c *checker) duplicates(n *yaml.Node, path string) {
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if line, ok := seen[k.Value]; ok {
+			c.fail(k, join(path, k.Value), "given twice (first at line %d)", line)
+		}
+		seen[k.Value] = k.Line
+	}
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.Tag {
+	case "!!str":
+		return strconv.Quote(n.Value)
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	case "!!bool":
+		return "the boolean " + n.Value
+	}
+	return n.Value
+}
+
+// yamlFields maps the yaml names of t's exported fields to their types.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		m[name] = f.Type
+	}
+	return m
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// suggest returns the candidate nearest to s, if it is near enough to be a typo.
+func suggest(s string, candidates []string) string {
+	best, bestDist := "", len(s)/2+2
+	for _, c := range candidates {
+		if d := levenshtein(strings.ToLower(s), c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,144 @@
+package spec
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var reMajorSuffix = regexp.MustCompile(`^v[0-9]+$`)
+
+// Resolve returns a copy of f with every default filled in from the module's
+// go.mod, and checks what can only be checked then (references between
+// builds and images, ids that defaults made equal).
+func (f *File) Resolve(filename string, mod Module) (*File, error) {
+	r := &File{Version: 1, Go: f.Go, pos: f.pos}
+	var errs Errors
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &Error{File: filename, Pos: f.Pos(field), Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+
+	if r.Go.Version == "" {
+		r.Go.Version = MinorVersion(mod.GoVersion())
+	}
+	if r.Go.Image == "" {
+		r.Go.Image = "docker.io/library/golang:" + r.Go.Version
+	}
+
+	builds := f.Builds
+	if len(builds) == 0 {
+		builds = []Build{{}}
+	}
+	ids := map[string]int{}
+	binaries := map[string]int{}
+	for i, b := range builds {
+		p := fmt.Sprintf("builds[%d]", i)
+		if b.Main == "" {
+			b.Main = "."
+		}
+		if b.ID == "" {
+			b.ID = defaultID(b.Main, mod.Path)
+			if !reID.MatchString(b.ID) {
+				bad(p, "cannot derive an id from main %q; set id", b.Main)
+			}
+		}
+		if b.Binary == "" {
+			b.Binary = b.ID
+		}
+		if j, ok := ids[b.ID]; ok {
+			bad(p, "id %q is also the id of builds[%d]; set a distinct id", b.ID, j)
+		} else if j, ok := binaries[b.Binary]; ok {
+			bad(p, "binary %q is also the binary of builds[%d]; set a distinct binary", b.Binary, j)
+		} else {
+			ids[b.ID] = i
+			binaries[b.Binary] = i
+		}
+		r.Builds = append(r.Builds, b)
+	}
+
+	images := f.Images
+	if len(images) == 0 {
+		images = []Image{{}}
+	}
+	for i, im := range images {
+		p := fmt.Sprintf("images[%d]", i)
+		im.Builds = slices.Clone(im.Builds)
+		if im.Name == "" {
+			if i > 0 {
+				bad(p, "name is required when there is more than one image")
+			}
+			im.Name = r.Builds[0].ID
+			if slices.Contains(reservedTargets, strings.ToLower(im.Name)) {
+				bad(p, "the default image name %q is reserved; set images[%d].name", im.Name, i)
+			}
+		}
+		if len(im.Builds) == 0 {
+			im.Builds = sortedByValue(ids)
+		}
+		seen := map[string]bool{}
+		for j, id := range im.Builds {
+			if _, ok := ids[id]; !ok {
+				bad(fmt.Sprintf("%s.builds[%d]", p, j), "no build has id %q; builds: %s", id, strings.Join(sortedKeys(ids), ", "))
+			}
+			if seen[id] {
+				bad(fmt.Sprintf("%s.builds[%d]", p, j), "build %q is listed twice", id)
+			}
+			seen[id] = true
+		}
+		if k, ok := ids[im.Builds[0]]; ok && len(im.Entrypoint) == 0 {
+			im.Entrypoint = []string{path.Join(BinDir, r.Builds[k].Binary)}
+		}
+		if im.User == "" {
+			im.User = DefaultUser
+		}
+		r.Images = append(r.Images, im)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return r, nil
+}
+
+// defaultID is the last element of main, or of the module path for ".",
+// skipping a major version suffix such as /v2.
+func defaultID(main, modPath string) string {
+	p := path.Clean(main)
+	if p == "." {
+		p = modPath
+	}
+	elems := strings.Split(p, "/")
+	last := elems[len(elems)-1]
+	if len(elems) > 1 && reMajorSuffix.MatchString(last) {
+		last = elems[len(elems)-2]
+	}
+	return last
+}
+
+// Image returns the image named name (case-insensitive), or nil.
+func (f *File) Image(name string) *Image {
+	for i := range f.Images {
+		if strings.EqualFold(f.Images[i].Name, name) {
+			return &f.Images[i]
+		}
+	}
+	return nil
+}
+
+// Build returns the build with the given id, or nil.
+func (f *File) Build(id string) *Build {
+	for i := range f.Builds {
+		if f.Builds[i].ID == id {
+			return &f.Builds[i]
+		}
+	}
+	return nil
+}
+
+// sortedByValue returns the keys of m ordered by their values.
+func sortedByValue(m map[string]int) []string {
+	keys := sortedKeys(m)
+	slices.SortFunc(keys, func(a, b string) int { return m[a] - m[b] })
+	return keys
+}

@@ -1,0 +1,204 @@
+package spec
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var hello = Module{Path: "example.com/hello", Go: "1.26.2"}
+
+func mustResolve(t *testing.T, src string, mod Module) *File {
+	t.Helper()
+	f, err := Parse("gobuild.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	r, err := f.Resolve("gobuild.yaml", mod)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	return r
+}
+
+func TestEmptyFileGetsDefaults(t *testing.T) {
+	for _, src := range []string{"", "# syntax=ghcr.io/gobuild/gobuild:1\n", "# syntax=x\n---\n", "# syntax=x\nversion: 1\n"} {
+		r := mustResolve(t, src, hello)
+		want := &File{
+			Version: 1,
+			Go:      Go{Version: "1.26", Image: "docker.io/library/golang:1.26"},
+			Builds:  []Build{{ID: "hello", Main: ".", Binary: "hello"}},
+			Images:  []Image{{Name: "hello", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532"}},
+		}
+		r.pos = nil
+		if !reflect.DeepEqual(r, want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", src, r, want)
+		}
+	}
+}
+
+func TestGoVersionFromGoMod(t *testing.T) {
+	for _, tc := range []struct {
+		gomod, image string
+	}{
+		{"module m\ngo 1.26\n", "docker.io/library/golang:1.26"},
+		{"module m\ngo 1.25.3\ntoolchain go1.26.8\n", "docker.io/library/golang:1.26"},
+		{"module m\ngo 1.27rc1\n", "docker.io/library/golang:1.27"},
+		{"module m\n", "docker.io/library/golang:1.16"},
+	} {
+		mod, err := ParseGoMod("go.mod", []byte(tc.gomod))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := mustResolve(t, "", mod)
+		if r.Go.Image != tc.image {
+			t.Errorf("%q: image %s, want %s", tc.gomod, r.Go.Image, tc.image)
+		}
+	}
+	r := mustResolve(t, "go:\n  version: 1.26.3\n", hello)
+	if r.Go.Image != "docker.io/library/golang:1.26.3" {
+		t.Errorf("explicit version: image %s", r.Go.Image)
+	}
+	r = mustResolve(t, "go:\n  image: registry.example/go@sha256:"+strings.Repeat("a", 64)+"\n", hello)
+	if r.Go.Image != "registry.example/go@sha256:"+strings.Repeat("a", 64) {
+		t.Errorf("explicit image: %s", r.Go.Image)
+	}
+}
+
+func TestParseGoModErrors(t *testing.T) {
+	if _, err := ParseGoMod("go.mod", []byte("go 1.26\n")); err == nil || !strings.Contains(err.Error(), "no module directive") {
+		t.Errorf("missing module: %v", err)
+	}
+	if _, err := ParseGoMod("go.mod", []byte("module m\nrequire (\n")); err == nil || !strings.Contains(err.Error(), "go.mod:") {
+		t.Errorf("syntax error should name go.mod and a line: %v", err)
+	}
+}
+
+func TestBuildsAndImages(t *testing.T) {
+	src := `# syntax=x
+builds:
+  - main: ./cmd/server
+  - id: cli
+    main: ./cmd/tool
+    binary: toolctl
+  - main: ./cmd/migrate/v2
+images:
+  - builds: [server, migrate]
+    cmd: ["--port", "8080"]
+  - name: tools
+    builds: [cli]
+    entrypoint: [/usr/local/bin/toolctl, run]
+    user: "0:0"
+`
+	r := mustResolve(t, src, hello)
+	wantBuilds := []Build{
+		{ID: "server", Main: "./cmd/server", Binary: "server"},
+		{ID: "cli", Main: "./cmd/tool", Binary: "toolctl"},
+		{ID: "migrate", Main: "./cmd/migrate/v2", Binary: "migrate"},
+	}
+	if !reflect.DeepEqual(r.Builds, wantBuilds) {
+		t.Errorf("builds: %+v", r.Builds)
+	}
+	wantImages := []Image{
+		{Name: "server", Builds: []string{"server", "migrate"}, Entrypoint: []string{"/usr/local/bin/server"}, Cmd: []string{"--port", "8080"}, User: "65532:65532"},
+		{Name: "tools", Builds: []string{"cli"}, Entrypoint: []string{"/usr/local/bin/toolctl", "run"}, User: "0:0"},
+	}
+	if !reflect.DeepEqual(r.Images, wantImages) {
+		t.Errorf("images: %+v", r.Images)
+	}
+	if r.Image("TOOLS") == nil || r.Image("nope") != nil || r.Build("cli").Binary != "toolctl" {
+		t.Error("lookups")
+	}
+	if p := r.Pos("images[1].user"); p != (Pos{14, 11}) {
+		t.Errorf("position of images[1].user: %+v", p)
+	}
+}
+
+// Every bad file gives exactly this error: file, line, column, field, message.
+func TestBadFiles(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"unknown top-level field", "# syntax=x\nbuild:\n  - main: .\n",
+			`gobuild.yaml:2:1: build: unknown field "build" (did you mean "builds"?); allowed: builds, go, images, version`},
+		{"unknown nested field", "builds:\n  - mian: ./cmd/x\n",
+			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, id, main`},
+		{"unknown field far from any", "go:\n  zzzzzzzz: 1\n",
+			`gobuild.yaml:2:3: go.zzzzzzzz: unknown field "zzzzzzzz"; allowed: image, version`},
+		{"wrong type list", "builds: ./cmd/x\n",
+			`gobuild.yaml:1:9: builds: must be a list, not "./cmd/x"`},
+		{"wrong type mapping", "go: 1.26\n",
+			`gobuild.yaml:1:5: go: must be a mapping, not the number 1.26`},
+		{"wrong type string", "images:\n  - entrypoint: [[a]]\n",
+			`gobuild.yaml:2:18: images[0].entrypoint[0]: must be a string, not a list`},
+		{"wrong type int", "version: one\n",
+			`gobuild.yaml:1:10: version: must be an integer, not "one"`},
+		{"unsupported version", "version: 2\n",
+			`gobuild.yaml:1:10: version: unsupported version 2; this frontend reads version 1`},
+		{"bad go version", "go:\n  version: latest\n",
+			`gobuild.yaml:2:12: go.version: "latest" is not a Go version; write it as in go.mod, for example 1.26 or 1.26.2`},
+		{"bad image ref", "go:\n  image: \"UPPER/Case\"\n",
+			`gobuild.yaml:2:10: go.image: "UPPER/Case" is not an image reference: invalid reference format: repository name (Case) must be lowercase`},
+		{"main without ./", "builds:\n  - main: cmd/server\n",
+			`gobuild.yaml:2:11: builds[0].main: "cmd/server" must start with ./ (for example ./cmd/server), as go build expects for a package in the module`},
+		{"main leaves module", "builds:\n  - main: ./../x\n",
+			`gobuild.yaml:2:11: builds[0].main: "./../x" leaves the module root`},
+		{"main absolute", "builds:\n  - main: /src\n",
+			`gobuild.yaml:2:11: builds[0].main: "/src" is absolute; write a path relative to the module root, such as ./cmd/server`},
+		{"binary with slash", "builds:\n  - binary: bin/x\n",
+			`gobuild.yaml:2:13: builds[0].binary: "bin/x" is not a valid file name: use letters, digits, '.', '_', '+' and '-', with no '/'`},
+		{"duplicate ids", "builds:\n  - id: a\n    main: ./a\n  - id: a\n    main: ./b\n",
+			`gobuild.yaml:4:9: builds[1].id: duplicate id "a" (also builds[0].id)`},
+		{"user name", "images:\n  - user: nobody\n",
+			`gobuild.yaml:2:11: images[0].user: "nobody" is not a numeric user: write uid or uid:gid, for example 65532:65532`},
+		{"reserved target", "images:\n  - name: binaries\n",
+			`gobuild.yaml:2:11: images[0].name: "binaries" is reserved for gobuild's own target; reserved: binaries, test`},
+		{"yaml syntax", "builds:\n  - main: .\n   id: x\n",
+			`gobuild.yaml:3: invalid YAML: did not find expected '-' indicator`},
+		{"unclosed flow list", "version: 1\nbuilds: [\n  {main: .}\nimages: []\n",
+			`gobuild.yaml:2: invalid YAML: did not find expected ',' or ']'`},
+		{"tabs", "builds:\n\t- main: .\n",
+			`gobuild.yaml:2: invalid YAML: found character that cannot start any token`},
+		{"two documents", "version: 1\n---\nversion: 1\n",
+			`gobuild.yaml:2:1: more than one YAML document; gobuild.yaml holds exactly one`},
+		{"duplicate key", "version: 1\nversion: 1\n",
+			`gobuild.yaml:2:1: version: given twice (first at line 1)`},
+		{"undefined build", "images:\n  - builds: [nope]\n",
+			`gobuild.yaml:2:14: images[0].builds[0]: no build has id "nope"; builds: hello`},
+		{"ids equal by default", "builds:\n  - main: ./a/x\n  - main: ./b/x\n",
+			`gobuild.yaml:3:5: builds[1]: id "x" is also the id of builds[0]; set a distinct id`},
+		{"second image unnamed", "images:\n  - name: a\n  - user: \"1\"\n",
+			`gobuild.yaml:3:5: images[1]: name is required when there is more than one image`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Parse("gobuild.yaml", []byte(tc.src))
+			if err == nil {
+				_, err = f.Resolve("gobuild.yaml", hello)
+			}
+			if err == nil {
+				t.Fatalf("no error; want %s", tc.want)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("got  %s\nwant %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestAllErrorsReported(t *testing.T) {
+	_, err := Parse("x.yaml", []byte("version: 3\nbuilds:\n  - mian: .\nimages:\n  - user: root\n"))
+	errs, ok := err.(Errors)
+	if !ok || len(errs) != 1 {
+		t.Fatalf("want 1 structural error first, got %v", err)
+	}
+	_, err = Parse("x.yaml", []byte("version: 3\nimages:\n  - user: root\n"))
+	if errs, ok := err.(Errors); !ok || len(errs) != 2 {
+		t.Fatalf("want 2 errors, got %v", err)
+	}
+}
+
+func TestMinorVersion(t *testing.T) {
+	for in, want := range map[string]string{"1.26": "1.26", "1.26.8": "1.26", "1.27rc1": "1.27", "1.16": "1.16"} {
+		if got := MinorVersion(in); got != want {
+			t.Errorf("MinorVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
