@@ -1,0 +1,23 @@
+# The gobuild frontend image: one static binary on scratch.
+# Build it with `docker buildx bake frontend` (see docker-bake.hcl).
+ARG GO_VERSION=1.26
+
+FROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build
+WORKDIR /src
+ENV GOTOOLCHAIN=local CGO_ENABLED=0
+RUN --mount=type=bind,source=go.mod,target=go.mod \
+    --mount=type=bind,source=go.sum,target=go.sum \
+    --mount=type=cache,target=/go/pkg/mod \
+    go mod download
+ARG TARGETOS TARGETARCH TARGETVARIANT
+RUN --mount=type=bind,target=. \
+    --mount=type=cache,target=/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build \
+    GOOS=$TARGETOS GOARCH=$TARGETARCH GOARM=${TARGETVARIANT#v} \
+    go build -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o /out/gobuild ./cmd/gobuild
+
+FROM scratch
+COPY --from=build /out/gobuild /bin/gobuild
+LABEL moby.buildkit.frontend.network.none="true"
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
+ENTRYPOINT ["/bin/gobuild"]
