@@ -1,0 +1,108 @@
+package frontend
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/solver/errdefs"
+
+	"github.com/gobuild/gobuild/spec"
+)
+
+type fakeClient struct {
+	client.Client
+	opts map[string]string
+}
+
+func (c fakeClient) BuildOpts() client.BuildOpts { return client.BuildOpts{Opts: c.opts} }
+
+func TestDefaultFilename(t *testing.T) {
+	orig := map[string]string{"target": "x"}
+	c := withDefaultFilename(fakeClient{opts: orig})
+	if got := c.BuildOpts().Opts["filename"]; got != "gobuild.yaml" {
+		t.Errorf("filename %q, want gobuild.yaml", got)
+	}
+	if _, ok := orig["filename"]; ok {
+		t.Error("the caller's opts were changed")
+	}
+	c = withDefaultFilename(fakeClient{opts: map[string]string{"filename": "Dockerfile"}})
+	if got := c.BuildOpts().Opts["filename"]; got != "Dockerfile" {
+		t.Errorf("an explicit filename was replaced by %q", got)
+	}
+}
+
+func TestValidateCaps(t *testing.T) {
+	for req, ok := range map[string]bool{
+		"": true,
+		"moby.buildkit.frontend.contexts+forward":                                  true,
+		"moby.buildkit.frontend.subrequests+forward,moby.buildkit.frontend.inputs": true,
+		"moby.buildkit.frontend.unknown+forward":                                   true,
+		"moby.buildkit.frontend.unknown":                                           false,
+		"moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring":    false,
+	} {
+		err := validateCaps(req)
+		if (err == nil) != ok {
+			t.Errorf("%q: err %v", req, err)
+		}
+		var capErr *errdefs.UnsupportedFrontendCapError
+		if err != nil && !errors.As(err, &capErr) {
+			t.Errorf("%q: %T is not an UnsupportedFrontendCapError", req, err)
+		}
+	}
+}
+
+// Schema errors carry gobuild.yaml and their lines, so BuildKit clients can
+// print the offending lines.
+func TestWithSource(t *testing.T) {
+	data := []byte("# syntax=x\nbuilds:\n  - mian: .\n")
+	_, err := spec.Parse("gobuild.yaml", data)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	st := bk.Scratch()
+	def, _ := st.Marshal(t.Context())
+	sm := bk.NewSourceMap(&st, "gobuild.yaml", "yaml", data)
+	sm.Definition = def
+	wrapped := withSource(err, sm)
+	srcs := errdefs.Sources(wrapped)
+	if len(srcs) != 1 || srcs[0].Info.Filename != "gobuild.yaml" || len(srcs[0].Ranges) != 1 || srcs[0].Ranges[0].Start.Line != 3 {
+		t.Fatalf("sources %+v", srcs)
+	}
+	if wrapped.Error() != err.Error() {
+		t.Errorf("message changed: %q", wrapped)
+	}
+}
+
+func TestListTargets(t *testing.T) {
+	f, err := spec.Parse("gobuild.yaml", []byte("builds:\n  - main: ./cmd/a\n  - main: ./cmd/b\nimages:\n  - name: a\n    builds: [a]\n  - name: all\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.Resolve("gobuild.yaml", spec.Module{Path: "m", Go: "1.26"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := listTargets(r)
+	if len(l.Targets) != 2 || l.Targets[0].Name != "a" || !l.Targets[0].Default || l.Targets[1].Default || l.Targets[1].Description != "image with a, b" {
+		t.Errorf("targets %+v", l.Targets)
+	}
+}
+
+// The frontend image declares exactly the caps the frontend accepts.
+func TestDockerfileCapsLabel(t *testing.T) {
+	dt, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `LABEL moby.buildkit.frontend.caps="` + strings.Join(Caps, ",") + `"`
+	if !strings.Contains(string(dt), want) {
+		t.Errorf("Dockerfile lacks %s", want)
+	}
+	if !strings.Contains(string(dt), `LABEL moby.buildkit.frontend.network.none="true"`) {
+		t.Error("Dockerfile lacks the network.none label")
+	}
+}
