@@ -2,8 +2,8 @@ package spec
 
 import (
 	"bytes"
-	"io"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
