@@ -28,6 +28,22 @@ func (f *File) Pos(path string) Pos {
 	return f.pos[path]
 }
 
+// nearPos returns the position of the field at path or, when it has none
+// (a missing field), of its nearest parent that has one.
+func (f *File) nearPos(path string) Pos {
+	for path != "" {
+		if p := f.Pos(path); p.Line > 0 {
+			return p
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return Pos{}
+}
+
 // Parse decodes a gobuild.yaml strictly: unknown fields, wrong types and
 // invalid values are errors that name the file, line, column and field.
 // filename is used in messages only.
@@ -89,6 +105,9 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // an empty value means the default
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.Struct:

@@ -17,7 +17,7 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 	r := &File{Version: 1, Go: f.Go, pos: f.pos}
 	var errs Errors
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, &Error{File: filename, Pos: f.Pos(field), Field: field, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, &Error{File: filename, Pos: f.nearPos(field), Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 
 	if r.Go.Version == "" {
@@ -46,6 +46,12 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 		}
 		if b.Binary == "" {
 			b.Binary = b.ID
+		}
+		if b.Strip == nil {
+			b.Strip = ptr(true)
+		}
+		if b.Trimpath == nil {
+			b.Trimpath = ptr(true)
 		}
 		if j, ok := ids[b.ID]; ok {
 			bad(p, "id %q is also the id of builds[%d]; set a distinct id", b.ID, j)
@@ -92,6 +98,12 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 		}
 		if im.User == "" {
 			im.User = DefaultUser
+		}
+		if im.Workdir == "" {
+			im.Workdir = "/"
+		}
+		if im.Certs == nil {
+			im.Certs = ptr(true)
 		}
 		r.Images = append(r.Images, im)
 	}
@@ -142,3 +154,5 @@ func sortedByValue(m map[string]int) []string {
 	slices.SortFunc(keys, func(a, b string) int { return m[a] - m[b] })
 	return keys
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -42,6 +42,20 @@ type Build struct {
 	Main string `yaml:"main"`
 	// Binary is the file name of the binary; default: ID.
 	Binary string `yaml:"binary"`
+	// Ldflags are linker flags; each item is a template (see Values).
+	Ldflags []string `yaml:"ldflags"`
+	// Flags are extra go build flags, such as -race or -mod=vendor.
+	Flags []string `yaml:"flags"`
+	// Gcflags are compiler flags.
+	Gcflags []string `yaml:"gcflags"`
+	// Tags are build tags.
+	Tags []string `yaml:"tags"`
+	// Env is extra environment for go build; values are templates.
+	Env map[string]string `yaml:"env"`
+	// Strip adds -s -w to the linker flags; default true.
+	Strip *bool `yaml:"strip"`
+	// Trimpath passes -trimpath; default true.
+	Trimpath *bool `yaml:"trimpath"`
 }
 
 // Image is one output image.
@@ -56,6 +70,32 @@ type Image struct {
 	Cmd []string `yaml:"cmd"`
 	// User is a numeric uid[:gid]; default 65532:65532.
 	User string `yaml:"user"`
+	// Workdir is the working directory; default /.
+	Workdir string `yaml:"workdir"`
+	// Env is the image's environment; values are templates.
+	Env map[string]string `yaml:"env"`
+	// Expose lists ports such as 8080 or 53/udp.
+	Expose []string `yaml:"expose"`
+	// Labels are image labels; values are templates. --label wins over them.
+	Labels map[string]string `yaml:"labels"`
+	// Files are copied from the build context into the image.
+	Files []ImageFile `yaml:"files"`
+	// Certs puts a CA bundle at /etc/ssl/certs/ca-certificates.crt; default true.
+	Certs *bool `yaml:"certs"`
+	// Tzdata puts the time zone database at /usr/share/zoneinfo.
+	Tzdata bool `yaml:"tzdata"`
+}
+
+// ImageFile is a file or directory copied from the build context.
+type ImageFile struct {
+	// Src is a path in the build context; a directory is copied with its contents.
+	Src string `yaml:"src"`
+	// Dst is an absolute path in the image; ending in / means "into this directory".
+	Dst string `yaml:"dst"`
+	// Mode is an octal file mode such as "0444"; directories also get x where r is set.
+	Mode string `yaml:"mode"`
+	// Owner is a numeric uid:gid; default 0:0.
+	Owner string `yaml:"owner"`
 }
 
 // Module is what gobuild needs to know from go.mod.

@@ -27,8 +27,8 @@ func TestEmptyFileGetsDefaults(t *testing.T) {
 		want := &File{
 			Version: 1,
 			Go:      Go{Version: "1.26", Image: "docker.io/library/golang:1.26"},
-			Builds:  []Build{{ID: "hello", Main: ".", Binary: "hello"}},
-			Images:  []Image{{Name: "hello", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532"}},
+			Builds:  []Build{{ID: "hello", Main: ".", Binary: "hello", Strip: ptr(true), Trimpath: ptr(true)}},
+			Images:  []Image{{Name: "hello", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)}},
 		}
 		r.pos = nil
 		if !reflect.DeepEqual(r, want) {
@@ -92,16 +92,16 @@ images:
 `
 	r := mustResolve(t, src, hello)
 	wantBuilds := []Build{
-		{ID: "server", Main: "./cmd/server", Binary: "server"},
-		{ID: "cli", Main: "./cmd/tool", Binary: "toolctl"},
-		{ID: "migrate", Main: "./cmd/migrate/v2", Binary: "migrate"},
+		{ID: "server", Main: "./cmd/server", Binary: "server", Strip: ptr(true), Trimpath: ptr(true)},
+		{ID: "cli", Main: "./cmd/tool", Binary: "toolctl", Strip: ptr(true), Trimpath: ptr(true)},
+		{ID: "migrate", Main: "./cmd/migrate/v2", Binary: "migrate", Strip: ptr(true), Trimpath: ptr(true)},
 	}
 	if !reflect.DeepEqual(r.Builds, wantBuilds) {
 		t.Errorf("builds: %+v", r.Builds)
 	}
 	wantImages := []Image{
-		{Name: "server", Builds: []string{"server", "migrate"}, Entrypoint: []string{"/usr/local/bin/server"}, Cmd: []string{"--port", "8080"}, User: "65532:65532"},
-		{Name: "tools", Builds: []string{"cli"}, Entrypoint: []string{"/usr/local/bin/toolctl", "run"}, User: "0:0"},
+		{Name: "server", Builds: []string{"server", "migrate"}, Entrypoint: []string{"/usr/local/bin/server"}, Cmd: []string{"--port", "8080"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)},
+		{Name: "tools", Builds: []string{"cli"}, Entrypoint: []string{"/usr/local/bin/toolctl", "run"}, User: "0:0", Workdir: "/", Certs: ptr(true)},
 	}
 	if !reflect.DeepEqual(r.Images, wantImages) {
 		t.Errorf("images: %+v", r.Images)
@@ -120,7 +120,7 @@ func TestBadFiles(t *testing.T) {
 		{"unknown top-level field", "# syntax=x\nbuild:\n  - main: .\n",
 			`gobuild.yaml:2:1: build: unknown field "build" (did you mean "builds"?); allowed: builds, go, images, version`},
 		{"unknown nested field", "builds:\n  - mian: ./cmd/x\n",
-			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, id, main`},
+			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, env, flags, gcflags, id, ldflags, main, strip, tags, trimpath`},
 		{"unknown field far from any", "go:\n  zzzzzzzz: 1\n",
 			`gobuild.yaml:2:3: go.zzzzzzzz: unknown field "zzzzzzzz"; allowed: image, version`},
 		{"wrong type list", "builds: ./cmd/x\n",
@@ -165,6 +165,36 @@ func TestBadFiles(t *testing.T) {
 			`gobuild.yaml:2:14: images[0].builds[0]: no build has id "nope"; builds: hello`},
 		{"ids equal by default", "builds:\n  - main: ./a/x\n  - main: ./b/x\n",
 			`gobuild.yaml:3:5: builds[1]: id "x" is also the id of builds[0]; set a distinct id`},
+		{"owned flag", "builds:\n  - flags: [-race, \"-ldflags=-X a=b\"]\n",
+			`gobuild.yaml:2:20: builds[0].flags[1]: gobuild sets -ldflags itself; use builds[0].ldflags`},
+		{"not a flag", "builds:\n  - flags: [race]\n",
+			`gobuild.yaml:2:13: builds[0].flags[0]: "race" is not a flag: flags start with -`},
+		{"bad tag", "builds:\n  - tags: [\"a b\"]\n",
+			`gobuild.yaml:2:12: builds[0].tags[0]: "a b" is not a build tag: use letters, digits, '_' and '.'`},
+		{"owned env", "builds:\n  - env:\n      GOOS: windows\n",
+			`gobuild.yaml:3:13: builds[0].env.GOOS: gobuild sets GOOS itself from the target platform and its settings`},
+		{"bad env name", "images:\n  - env:\n      1X: a\n",
+			`gobuild.yaml:3:11: images[0].env.1X: "1X" is not a variable name: use letters, digits and '_', not starting with a digit`},
+		{"template syntax", "builds:\n  - ldflags: [\"-X main.v={{.Version\"]\n",
+			`gobuild.yaml:2:15: builds[0].ldflags[0]: unclosed action`},
+		{"template field", "images:\n  - labels:\n      v: \"{{.Versoin}}\"\n",
+			`gobuild.yaml:3:10: images[0].labels.v: can't evaluate field Versoin in type spec.Values; templates can use .Version .Commit .Date .Os .Arch .Variant .Args.NAME`},
+		{"bad port", "images:\n  - expose: [\"8080\", \"99999\", \"53/udp\", http]\n",
+			`gobuild.yaml:2:22: images[0].expose[1]: "99999" is not a port: write a number from 1 to 65535, optionally with /tcp, /udp or /sctp` + "\n" +
+				`gobuild.yaml:2:41: images[0].expose[3]: "http" is not a port: write a number from 1 to 65535, optionally with /tcp, /udp or /sctp`},
+		{"relative workdir", "images:\n  - workdir: app\n",
+			`gobuild.yaml:2:14: images[0].workdir: "app" must be an absolute path in the image, such as /app`},
+		{"file outside context", "images:\n  - files:\n      - src: ../secrets\n        dst: /app/\n",
+			`gobuild.yaml:3:14: images[0].files[0].src: "../secrets" leaves the build context`},
+		{"file absolute src", "images:\n  - files:\n      - src: /etc/passwd\n        dst: /etc/passwd\n",
+			`gobuild.yaml:3:14: images[0].files[0].src: "/etc/passwd" is absolute; files come from the build context, so write a path relative to it`},
+		{"file bad mode and owner", "images:\n  - files:\n      - src: a\n        dst: /a\n        mode: rw\n        owner: nobody\n",
+			`gobuild.yaml:5:15: images[0].files[0].mode: "rw" is not an octal mode: write it like "0444" or "0755"` + "\n" +
+				`gobuild.yaml:6:16: images[0].files[0].owner: "nobody" is not a numeric owner: write uid:gid, for example 65532:65532`},
+		{"file without dst", "images:\n  - files:\n      - src: a\n",
+			`gobuild.yaml:3:9: images[0].files[0].dst: is required: an absolute path in the image`},
+		{"strip not bool", "builds:\n  - strip: \"no\"\n",
+			`gobuild.yaml:2:12: builds[0].strip: must be true or false, not "no"`},
 		{"second image unnamed", "images:\n  - name: a\n  - user: \"1\"\n",
 			`gobuild.yaml:3:5: images[1]: name is required when there is more than one image`},
 	} {
@@ -200,5 +230,37 @@ func TestMinorVersion(t *testing.T) {
 		if got := MinorVersion(in); got != want {
 			t.Errorf("MinorVersion(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestRender(t *testing.T) {
+	src := `builds:
+  - ldflags: ["-X main.version={{.Version}}", "-X main.commit={{.Commit}} -X main.date={{.Date}}", "-X main.target={{.Os}}/{{.Arch}}{{.Variant}}", "-X 'main.who={{.Args.WHO}}'"]
+    env:
+      GOEXPERIMENT: "{{.Args.EXP}}"
+images:
+  - labels:
+      version: "{{.Version}}"
+      plain: "no template; $(echo) stays"
+`
+	r := mustResolve(t, src, hello)
+	v := Values{Version: "1.2.3", Commit: "abc", Date: "2023-11-14T22:13:20Z", Os: "linux", Arch: "arm", Variant: "v7", Args: map[string]string{"WHO": "a b;$x", "EXP": "arenas"}}
+	out, err := r.Render("gobuild.yaml", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"-X main.version=1.2.3", "-X main.commit=abc -X main.date=2023-11-14T22:13:20Z", "-X main.target=linux/armv7", "-X 'main.who=a b;$x'"}
+	if !reflect.DeepEqual(out.Builds[0].Ldflags, want) {
+		t.Errorf("ldflags %q", out.Builds[0].Ldflags)
+	}
+	if out.Builds[0].Env["GOEXPERIMENT"] != "arenas" || out.Images[0].Labels["version"] != "1.2.3" || out.Images[0].Labels["plain"] != "no template; $(echo) stays" {
+		t.Errorf("env %v labels %v", out.Builds[0].Env, out.Images[0].Labels)
+	}
+	if r.Builds[0].Ldflags[0] != "-X main.version={{.Version}}" {
+		t.Error("Render changed its receiver")
+	}
+	_, err = r.Render("gobuild.yaml", Values{Args: map[string]string{"EXP": "x"}})
+	if want := `gobuild.yaml:2:148: builds[0].ldflags[3]: build arg WHO is not set (pass --build-arg WHO=...)`; err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
 	}
 }

@@ -15,7 +15,20 @@ var (
 	reID        = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
 	reBinary    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._+-]*$`)
 	reUser      = regexp.MustCompile(`^[0-9]+(:[0-9]+)?$`)
+	reOwner     = regexp.MustCompile(`^[0-9]+:[0-9]+$`)
+	reEnvName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	reTag       = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+	rePort      = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
+	reMode      = regexp.MustCompile(`^0?[0-7]{3}$`)
 )
+
+// ownedFlags are go build flags gobuild sets itself, with the field to use instead.
+var ownedFlags = map[string]string{
+	"-o": "binary", "-ldflags": "ldflags", "-gcflags": "gcflags", "-tags": "tags", "-trimpath": "trimpath",
+}
+
+// ownedEnv are variables gobuild sets for every build.
+var ownedEnv = []string{"GOOS", "GOARCH", "GOARM", "GOAMD64", "CGO_ENABLED", "GOTOOLCHAIN", "GOCACHE", "GOMODCACHE"}
 
 // reservedTargets are target names gobuild keeps for itself.
 var reservedTargets = []string{"binaries", "test"}
@@ -24,7 +37,7 @@ var reservedTargets = []string{"binaries", "test"}
 func (f *File) validate(filename string) Errors {
 	var errs Errors
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, &Error{File: filename, Pos: f.Pos(field), Field: field, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, &Error{File: filename, Pos: f.nearPos(field), Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	if f.Version != 0 && f.Version != 1 {
 		bad("version", "unsupported version %d; this frontend reads version 1", f.Version)
@@ -64,6 +77,28 @@ func (f *File) validate(filename string) Errors {
 				binaries[b.Binary] = p + ".binary"
 			}
 		}
+		for j, fl := range b.Flags {
+			field := fmt.Sprintf("%s.flags[%d]", p, j)
+			name, _, _ := strings.Cut(fl, "=")
+			name = "-" + strings.TrimLeft(name, "-")
+			if !strings.HasPrefix(fl, "-") {
+				bad(field, "%q is not a flag: flags start with -", fl)
+			} else if use, ok := ownedFlags[name]; ok {
+				bad(field, "gobuild sets %s itself; use %s.%s", name, p, use)
+			}
+		}
+		for j, tag := range b.Tags {
+			if !reTag.MatchString(tag) {
+				bad(fmt.Sprintf("%s.tags[%d]", p, j), "%q is not a build tag: use letters, digits, '_' and '.'", tag)
+			}
+		}
+		for _, k := range sortedKeys(b.Env) {
+			if msg := checkEnvName(k); msg != "" {
+				bad(p+".env."+k, "%s", msg)
+			} else if slices.Contains(ownedEnv, k) {
+				bad(p+".env."+k, "gobuild sets %s itself from the target platform and its settings", k)
+			}
+		}
 	}
 	names := map[string]string{}
 	for i, im := range f.Images {
@@ -85,8 +120,103 @@ func (f *File) validate(filename string) Errors {
 		if im.User != "" && !reUser.MatchString(im.User) {
 			bad(p+".user", "%q is not a numeric user: write uid or uid:gid, for example 65532:65532", im.User)
 		}
+		if im.Workdir != "" {
+			if msg := checkImagePath(im.Workdir); msg != "" {
+				bad(p+".workdir", "%s", msg)
+			}
+		}
+		for _, k := range sortedKeys(im.Env) {
+			if msg := checkEnvName(k); msg != "" {
+				bad(p+".env."+k, "%s", msg)
+			}
+		}
+		for j, port := range im.Expose {
+			m := rePort.FindStringSubmatch(port)
+			if m == nil || len(m[1]) > 5 || atoi(m[1]) < 1 || atoi(m[1]) > 65535 {
+				bad(fmt.Sprintf("%s.expose[%d]", p, j), "%q is not a port: write a number from 1 to 65535, optionally with /tcp, /udp or /sctp", port)
+			}
+		}
+		for _, k := range sortedKeys(im.Labels) {
+			if strings.TrimSpace(k) == "" {
+				bad(p+".labels", "a label name is empty")
+			}
+		}
+		for j, file := range im.Files {
+			fp := fmt.Sprintf("%s.files[%d]", p, j)
+			switch {
+			case file.Src == "":
+				bad(fp+".src", "is required: a path in the build context")
+			case strings.HasPrefix(file.Src, "/"):
+				bad(fp+".src", "%q is absolute; files come from the build context, so write a path relative to it", file.Src)
+			case leaves(file.Src):
+				bad(fp+".src", "%q leaves the build context", file.Src)
+			}
+			if file.Dst == "" {
+				bad(fp+".dst", "is required: an absolute path in the image")
+			} else if msg := checkImagePath(file.Dst); msg != "" {
+				bad(fp+".dst", "%s", msg)
+			}
+			if file.Mode != "" && !reMode.MatchString(file.Mode) {
+				bad(fp+".mode", "%q is not an octal mode: write it like \"0444\" or \"0755\"", file.Mode)
+			}
+			if file.Owner != "" && !reOwner.MatchString(file.Owner) {
+				bad(fp+".owner", "%q is not a numeric owner: write uid:gid, for example 65532:65532", file.Owner)
+			}
+		}
 	}
+	f.templated(func(field string, s *string) {
+		if _, err := expand(*s, Values{}, true); err != nil {
+			bad(field, "%v", err)
+		}
+	})
+	sortErrors(errs)
 	return errs
+}
+
+func checkEnvName(k string) string {
+	if !reEnvName.MatchString(k) {
+		return fmt.Sprintf("%q is not a variable name: use letters, digits and '_', not starting with a digit", k)
+	}
+	return ""
+}
+
+// checkImagePath returns why p is not a clean absolute path in the image, or "".
+func checkImagePath(p string) string {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Sprintf("%q must be an absolute path in the image, such as /app", p)
+	}
+	if leaves(strings.TrimPrefix(p, "/")) || strings.ContainsRune(p, 0) {
+		return fmt.Sprintf("%q must not contain ..", p)
+	}
+	return ""
+}
+
+// leaves reports whether the relative path p has a .. element.
+func leaves(p string) bool {
+	for _, e := range strings.Split(p, "/") {
+		if e == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// sortErrors orders errors by position, so they read in file order.
+func sortErrors(errs Errors) {
+	slices.SortStableFunc(errs, func(a, b *Error) int {
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line - b.Pos.Line
+		}
+		return a.Pos.Column - b.Pos.Column
+	})
 }
 
 // checkMain returns why main is not a package path inside the module, or "".
