@@ -7,7 +7,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/distribution/reference"
 	bk "github.com/moby/buildkit/client/llb"
@@ -70,11 +72,17 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	}
 
 	name := rf.Images[0].Name
-	if bc.Target != "" {
+	if strings.EqualFold(bc.Target, gbllb.BinariesTarget) {
+		name = gbllb.BinariesTarget
+	} else if bc.Target != "" {
 		if rf.Image(bc.Target) == nil {
-			return nil, fmt.Errorf("target %q not found in %s; targets: %s", bc.Target, src.Filename, strings.Join(imageNames(rf), ", "))
+			return nil, fmt.Errorf("target %q not found in %s; targets: %s", bc.Target, src.Filename, strings.Join(append(imageNames(rf), gbllb.BinariesTarget), ", "))
 		}
 		name = rf.Image(bc.Target).Name
+	}
+	values, epoch, err := templateValues(bc.BuildArgs, c.BuildOpts().Opts)
+	if err != nil {
+		return nil, err
 	}
 
 	buildPlatform := bc.BuildPlatforms[0]
@@ -88,18 +96,27 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if platform != nil {
 			target = *platform
 		}
-		res, err := gbllb.Image(gbllb.Input{
+		in := gbllb.Input{
 			File:           rf,
 			Context:        *mainCtx,
 			Builder:        builder,
 			BuildPlatform:  buildPlatform,
 			TargetPlatform: target,
+			Values:         values,
+			Epoch:          epoch,
+			AutoLabels:     autoLabels(values, bc.BuildArgs, c.BuildOpts().Opts),
 			Labels:         maps.Clone(bc.Labels),
 			CacheNS:        bc.CacheIDNamespace,
 			Locate:         locator(rf, src.SourceMap),
-		}, name)
+		}
+		var res *gbllb.Result
+		if name == gbllb.BinariesTarget {
+			res, err = gbllb.Binaries(in)
+		} else {
+			res, err = gbllb.Image(in, name)
+		}
 		if err != nil {
-			return nil, err
+			return nil, withSource(err, src.SourceMap)
 		}
 		def, err := res.Rootfs.Marshal(ctx, bk.Platform(target), bk.WithCaps(c.BuildOpts().LLBCaps))
 		if err != nil {
@@ -113,12 +130,51 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &dockerui.BuildResult{Reference: ref, Image: &res.Config}, nil
+		return &dockerui.BuildResult{Reference: ref, Image: &res.Config, Epoch: epoch}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return rb.Finalize()
+}
+
+// templateValues are the values of gobuild.yaml templates, from the build
+// args and what buildx reports of the context's git checkout, and the
+// SOURCE_DATE_EPOCH time when one is given. Nothing comes from the clock.
+func templateValues(args, opts map[string]string) (spec.Values, *time.Time, error) {
+	v := spec.Values{Version: "dev", Commit: opts["vcs:revision"], Args: maps.Clone(args)}
+	if s := args["VERSION"]; s != "" {
+		v.Version = s
+	}
+	if s := args["COMMIT"]; s != "" {
+		v.Commit = s
+	}
+	var epoch *time.Time
+	if s := args["SOURCE_DATE_EPOCH"]; s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return v, nil, fmt.Errorf("build arg SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", s)
+		}
+		t := time.Unix(n, 0).UTC()
+		epoch = &t
+		v.Date = t.Format(time.RFC3339)
+	}
+	return v, epoch, nil
+}
+
+// autoLabels are the org.opencontainers.image.* labels gobuild knows.
+func autoLabels(v spec.Values, args, opts map[string]string) map[string]string {
+	l := map[string]string{}
+	set := func(k, v string) {
+		if v != "" {
+			l["org.opencontainers.image."+k] = v
+		}
+	}
+	set("version", args["VERSION"])
+	set("revision", v.Commit)
+	set("created", v.Date)
+	set("source", opts["vcs:source"])
+	return l
 }
 
 // withDefaultFilename makes gobuild.yaml the file read when no filename opt
@@ -267,6 +323,10 @@ func listTargets(f *spec.File) *targets.List {
 			Description: "image with " + strings.Join(im.Builds, ", "),
 		})
 	}
+	l.Targets = append(l.Targets, targets.Target{
+		Name:        gbllb.BinariesTarget,
+		Description: "just the binaries, for -o type=local",
+	})
 	return l
 }
 

@@ -165,8 +165,14 @@ func checkHello(t *testing.T, path, platform string) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{"etc", "usr"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"etc", "tmp", "usr"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("image root holds %v, want only %v", names, want)
+	}
+	if fi, err := os.Stat(filepath.Join(root, "tmp")); err != nil || fi.Mode()&os.ModeSticky == 0 || fi.Mode().Perm() != 0o777 {
+		t.Errorf("/tmp is not a world-writable sticky directory: %v %v", fi.Mode(), err)
+	}
+	if dt, err := os.ReadFile(filepath.Join(root, "etc/passwd")); err != nil || !strings.Contains(string(dt), ":65532:65532:") {
+		t.Errorf("/etc/passwd does not name the image's user 65532: %q %v", dt, err)
 	}
 	t.Logf("image %s: %d bytes compressed, %d layers", platform, img.CompressedSize, len(img.Layers))
 	if arch != runtime.GOARCH {

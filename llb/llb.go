@@ -8,7 +8,9 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/platforms"
 	bk "github.com/moby/buildkit/client/llb"
@@ -25,6 +27,7 @@ const (
 	modCache   = "/go/pkg/mod"
 	buildCache = "/root/.cache/go-build"
 	caBundle   = "/etc/ssl/certs/ca-certificates.crt"
+	zoneinfo   = "/usr/share/zoneinfo"
 )
 
 // DefaultPath is PATH in the images gobuild makes.
@@ -39,8 +42,11 @@ type Input struct {
 	BuildPlatform  ocispecs.Platform
 	TargetPlatform ocispecs.Platform
 
-	Labels  map[string]string // image labels (from --label)
-	CacheNS string            // prefix for cache mount ids (BUILDKIT_CACHE_MOUNT_NS)
+	Values     spec.Values       // template values; Os, Arch and Variant are set per platform
+	Epoch      *time.Time        // SOURCE_DATE_EPOCH: the time of files gobuild writes (else the Unix epoch)
+	AutoLabels map[string]string // labels gobuild knows (org.opencontainers.image.*); the file's labels win over them
+	Labels     map[string]string // labels from --label; they win over the file's
+	CacheNS    string            // prefix for cache mount ids (BUILDKIT_CACHE_MOUNT_NS)
 
 	// Locate, when set, gives the source location of a gobuild.yaml field
 	// (nil when unknown) so that steps made for it show those lines when they fail.
@@ -53,18 +59,28 @@ type Result struct {
 	Config dockerspec.DockerOCIImage
 }
 
+// BinariesTarget is the target that exports just the binaries.
+const BinariesTarget = "binaries"
+
 // Image builds the graph of the image named name for in.TargetPlatform.
 func Image(in Input, name string) (*Result, error) {
+	in, genv, err := in.forPlatform()
+	if err != nil {
+		return nil, err
+	}
 	img := in.File.Image(name)
 	if img == nil {
 		return nil, fmt.Errorf("no image named %q", name)
 	}
-	genv, err := GoEnv(in.TargetPlatform)
-	if err != nil {
-		return nil, err
-	}
 	download := in.download()
-	layers := []bk.State{in.certs()}
+	plat := platforms.FormatAll(in.TargetPlatform)
+	layers := []bk.State{in.baseFiles(img)}
+	if *img.Certs {
+		layers = append(layers, in.fromBuilder("copy CA certificates", caBundle))
+	}
+	if img.Tzdata {
+		layers = append(layers, in.fromBuilder("copy time zone database", zoneinfo))
+	}
 	for _, id := range img.Builds {
 		b := in.File.Build(id)
 		if b == nil {
@@ -74,13 +90,66 @@ func Image(in Input, name string) (*Result, error) {
 		dst := path.Join(spec.BinDir, b.Binary)
 		layers = append(layers, bk.Scratch().File(
 			bk.Copy(out, "/"+b.Binary, dst, &bk.CopyInfo{CreateDestPath: true}),
-			bk.WithCustomNamef("[%s %s] copy %s", b.ID, platforms.FormatAll(in.TargetPlatform), dst),
+			bk.WithCustomNamef("[%s %s] copy %s", b.ID, plat, dst),
 		))
 	}
+	for i, f := range img.Files {
+		layers = append(layers, in.copyFile(img, i, f))
+	}
 	return &Result{
-		Rootfs: bk.Merge(layers, bk.WithCustomNamef("[%s %s] assemble image", img.Name, platforms.FormatAll(in.TargetPlatform))),
+		Rootfs: bk.Merge(layers, bk.WithCustomNamef("[%s %s] assemble image", img.Name, plat)),
 		Config: in.config(img),
 	}, nil
+}
+
+// Binaries builds every binary for in.TargetPlatform into one directory.
+func Binaries(in Input) (*Result, error) {
+	in, genv, err := in.forPlatform()
+	if err != nil {
+		return nil, err
+	}
+	download := in.download()
+	var outs []bk.State
+	for i := range in.File.Builds {
+		outs = append(outs, in.compile(download, &in.File.Builds[i], genv))
+	}
+	var c dockerspec.DockerOCIImage
+	c.Platform = in.platform()
+	c.RootFS.Type = "layers"
+	return &Result{
+		Rootfs: bk.Merge(outs, bk.WithCustomNamef("[%s %s] collect binaries", BinariesTarget, platforms.FormatAll(in.TargetPlatform))),
+		Config: c,
+	}, nil
+}
+
+// forPlatform expands the file's templates for the target platform and
+// returns its GOOS/GOARCH environment.
+func (in Input) forPlatform() (Input, []string, error) {
+	genv, err := GoEnv(in.TargetPlatform)
+	if err != nil {
+		return in, nil, err
+	}
+	v := in.Values
+	p := platforms.Normalize(in.TargetPlatform)
+	v.Os, v.Arch, v.Variant = p.OS, p.Architecture, p.Variant
+	f, err := in.File.Render(spec.DefaultFilename, v)
+	if err != nil {
+		return in, nil, err
+	}
+	in.File = f
+	return in, genv, nil
+}
+
+func (in Input) platform() ocispecs.Platform {
+	return ocispecs.Platform{OS: in.TargetPlatform.OS, Architecture: in.TargetPlatform.Architecture, Variant: in.TargetPlatform.Variant}
+}
+
+// epoch is the time given to the files gobuild writes.
+func (in Input) epoch() time.Time {
+	if in.Epoch != nil {
+		return *in.Epoch
+	}
+	return time.Unix(0, 0)
 }
 
 // modFiles holds only what `go mod download` reads, so only these files
@@ -107,11 +176,33 @@ func (in Input) download() bk.ExecState {
 	return in.Builder.Run(opts...)
 }
 
+// buildArgs is the go build command line for b.
+func buildArgs(b *spec.Build) []string {
+	args := []string{"go", "build"}
+	if *b.Trimpath {
+		args = append(args, "-trimpath")
+	}
+	args = append(args, "-buildvcs=false")
+	if len(b.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(b.Tags, ","))
+	}
+	if len(b.Gcflags) > 0 {
+		args = append(args, "-gcflags="+strings.Join(b.Gcflags, " "))
+	}
+	ldflags := []string{"-buildid="}
+	if *b.Strip {
+		ldflags = append([]string{"-s", "-w"}, ldflags...)
+	}
+	ldflags = append(ldflags, b.Ldflags...)
+	args = append(args, "-ldflags="+strings.Join(ldflags, " "))
+	args = append(args, b.Flags...)
+	return append(args, "-o", path.Join(outDir, b.Binary), b.Main)
+}
+
 // compile builds one binary for the target platform; the result holds it at /<binary>.
 func (in Input) compile(download bk.ExecState, b *spec.Build, genv []string) bk.State {
-	args := []string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", path.Join(outDir, b.Binary), b.Main}
 	opts := []bk.RunOption{
-		bk.Args(args),
+		bk.Args(buildArgs(b)),
 		bk.Dir(srcDir),
 		bk.AddMount(srcDir, in.Context, bk.Readonly),
 		in.cacheMount(modCache, "gomodcache"),
@@ -122,6 +213,9 @@ func (in Input) compile(download bk.ExecState, b *spec.Build, genv []string) bk.
 	for _, kv := range genv {
 		k, v, _ := strings.Cut(kv, "=")
 		opts = append(opts, bk.AddEnv(k, v))
+	}
+	for _, k := range slices.Sorted(maps.Keys(b.Env)) {
+		opts = append(opts, bk.AddEnv(k, b.Env[k]))
 	}
 	if in.Locate != nil {
 		if i := slices.IndexFunc(in.File.Builds, func(x spec.Build) bool { return x.ID == b.ID }); i >= 0 {
@@ -135,13 +229,90 @@ func (in Input) compile(download bk.ExecState, b *spec.Build, genv []string) bk.
 	return download.Root().Run(opts...).AddMount(outDir, bk.Scratch())
 }
 
-// certs is the builder's CA bundle, for TLS clients in the image.
-func (in Input) certs() bk.State {
+// fromBuilder copies p (a file or a directory) from the builder image.
+func (in Input) fromBuilder(name, p string) bk.State {
 	return bk.Scratch().File(
-		bk.Copy(in.Builder, caBundle, caBundle, &bk.CopyInfo{CreateDestPath: true}),
-		bk.WithCustomName("copy CA certificates"),
+		bk.Copy(in.Builder, p, p, &bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true}),
+		bk.WithCustomName(name),
 	)
 }
+
+// baseFiles are what a scratch image needs for its user and programs:
+// /etc/passwd and /etc/group naming the image's user, a world-writable /tmp,
+// and the working directory.
+func (in Input) baseFiles(img *spec.Image) bk.State {
+	uid, gid, _ := strings.Cut(img.User, ":")
+	if gid == "" {
+		gid = uid
+	}
+	passwd := "root:x:0:0:root:/root:/sbin/nologin\n"
+	group := "root:x:0:\n"
+	if uid != "0" {
+		passwd += fmt.Sprintf("nonroot:x:%s:%s:nonroot:/home/nonroot:/sbin/nologin\n", uid, gid)
+	}
+	if gid != "0" {
+		group += fmt.Sprintf("nonroot:x:%s:\n", gid)
+	}
+	t := bk.WithCreatedTime(in.epoch())
+	// Mkdir cannot set the sticky bit (and is subject to umask): /tmp is an
+	// empty directory copied with an explicit mode instead.
+	empty := bk.Scratch().File(bk.Mkdir("/tmp", 0o755, t))
+	fa := bk.Mkdir("/etc", 0o755, t).
+		Mkfile("/etc/passwd", 0o644, []byte(passwd), t).
+		Mkfile("/etc/group", 0o644, []byte(group), t).
+		Copy(empty, "/tmp", "/tmp", &bk.CopyInfo{Mode: &bk.ChmodOpt{ModeStr: "1777"}, CreatedTime: ptr(in.epoch())})
+	if img.Workdir != "/" {
+		fa = fa.Mkdir(img.Workdir, 0o755, bk.WithParents(true), t)
+	}
+	return bk.Scratch().File(fa, bk.WithCustomNamef("[%s] passwd, group, /tmp and %s", img.Name, img.Workdir))
+}
+
+// copyFile copies images[].files[i] from the build context.
+func (in Input) copyFile(img *spec.Image, i int, f spec.ImageFile) bk.State {
+	ci := &bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true, AllowWildcard: false}
+	if f.Mode != "" {
+		m, _ := strconv.ParseUint(f.Mode, 8, 32)
+		ci.Mode = &bk.ChmodOpt{ModeStr: symbolicMode(uint32(m))}
+	}
+	owner := f.Owner
+	if owner == "" {
+		owner = "0:0"
+	}
+	uid, gid, _ := strings.Cut(owner, ":")
+	u, _ := strconv.Atoi(uid)
+	g, _ := strconv.Atoi(gid)
+	ci.ChownOpt = &bk.ChownOpt{User: &bk.UserOpt{UID: u}, Group: &bk.UserOpt{UID: g}}
+	ci.CreatedTime = ptr(in.epoch())
+	return bk.Scratch().File(
+		bk.Copy(in.Context, path.Join("/", f.Src), f.Dst, ci),
+		bk.WithCustomNamef("[%s] copy %s -> %s", img.Name, f.Src, f.Dst),
+	)
+}
+
+// symbolicMode turns an octal mode into a chmod expression that gives files
+// exactly m and directories m plus x wherever m has r, so that a directory
+// copied with "0444" can still be entered.
+func symbolicMode(m uint32) string {
+	var parts []string
+	for i, who := range []string{"u", "g", "o"} {
+		bits := (m >> (6 - 3*i)) & 7
+		perm := ""
+		for j, c := range "rwx" {
+			if bits&(4>>j) != 0 {
+				perm += string(c)
+			}
+		}
+		parts = append(parts, who+"="+perm)
+	}
+	for i, who := range []string{"u", "g", "o"} {
+		if (m>>(6-3*i))&4 != 0 {
+			parts = append(parts, who+"+X")
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func (in Input) cacheMount(dest, id string) bk.RunOption {
 	if in.CacheNS != "" {
@@ -163,15 +334,34 @@ func toolEnv() []bk.RunOption {
 // config is the image config for img on the target platform.
 func (in Input) config(img *spec.Image) dockerspec.DockerOCIImage {
 	var c dockerspec.DockerOCIImage
-	c.Platform = ocispecs.Platform{OS: in.TargetPlatform.OS, Architecture: in.TargetPlatform.Architecture, Variant: in.TargetPlatform.Variant}
+	c.Platform = in.platform()
 	c.RootFS.Type = "layers"
-	c.Config.Env = []string{"PATH=" + DefaultPath}
+	env := map[string]string{"PATH": DefaultPath}
+	maps.Copy(env, img.Env)
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		c.Config.Env = append(c.Config.Env, k+"="+env[k])
+	}
 	c.Config.Entrypoint = slices.Clone(img.Entrypoint)
 	c.Config.Cmd = slices.Clone(img.Cmd)
 	c.Config.User = img.User
-	c.Config.WorkingDir = "/"
-	if len(in.Labels) > 0 {
-		c.Config.Labels = maps.Clone(in.Labels)
+	c.Config.WorkingDir = img.Workdir
+	for _, p := range img.Expose {
+		if !strings.Contains(p, "/") {
+			p += "/tcp"
+		}
+		if c.Config.ExposedPorts == nil {
+			c.Config.ExposedPorts = map[string]struct{}{}
+		}
+		c.Config.ExposedPorts[p] = struct{}{}
+	}
+	labels := maps.Clone(in.AutoLabels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, img.Labels)
+	maps.Copy(labels, in.Labels)
+	if len(labels) > 0 {
+		c.Config.Labels = labels
 	}
 	return c
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/containerd/platforms"
 	bk "github.com/moby/buildkit/client/llb"
@@ -62,6 +63,41 @@ func digestOf(def *bk.Definition) digest.Digest {
 	return digest.FromBytes(all)
 }
 
+const serviceYAML = `# syntax=ghcr.io/gobuild/gobuild:1
+builds:
+  - main: ./cmd/server
+    ldflags: ["-X main.version={{.Version}} -X main.commit={{.Commit}}", "-X main.date={{.Date}}"]
+    tags: [netgo, osusergo]
+    gcflags: [-B]
+    flags: [-mod=mod]
+    env:
+      GOEXPERIMENT: "{{.Args.EXP}}"
+  - main: ./cmd/migrate
+    strip: false
+    trimpath: false
+images:
+  - name: service
+    workdir: /app
+    cmd: [--addr, ":8080"]
+    env:
+      APP_ENV: production
+    expose: ["8080", 9090/udp]
+    labels:
+      org.opencontainers.image.title: service {{.Version}}
+    files:
+      - src: static/
+        dst: /app/static/
+        mode: "0444"
+      - src: config/app.json
+        dst: /app/config/
+        owner: "65532:65532"
+    tzdata: true
+  - name: migrate
+    builds: [migrate]
+    user: "0:0"
+    certs: false
+`
+
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name, src, image, platform string
@@ -71,6 +107,8 @@ func TestGolden(t *testing.T) {
 		{"empty-armv7", "", "hello", "linux/arm/v7"},
 		{"two-builds", "builds:\n  - main: ./cmd/server\n  - main: ./cmd/worker\n    binary: work\nimages:\n  - cmd: [--port, \"8080\"]\n", "server", "linux/amd64"},
 		{"second-image", "builds:\n  - main: ./cmd/server\n  - main: ./cmd/worker\nimages:\n  - name: server\n    builds: [server]\n  - name: worker\n    builds: [worker]\n", "worker", "linux/amd64/v3"},
+		{"service", serviceYAML, "service", "linux/arm64"},
+		{"binaries", serviceYAML, BinariesTarget, "linux/amd64"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target, err := platforms.Parse(tc.platform)
@@ -78,7 +116,15 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := input(t, tc.src, target)
-			res, err := Image(in, tc.image)
+			in.Values = spec.Values{Version: "1.2.3", Commit: "abc123", Date: "2023-11-14T22:13:20Z", Args: map[string]string{"EXP": "arenas"}}
+			epoch := time.Unix(1700000000, 0)
+			in.Epoch = &epoch
+			var res *Result
+			if tc.image == BinariesTarget {
+				res, err = Binaries(in)
+			} else {
+				res, err = Image(in, tc.image)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,6 +210,69 @@ func TestCacheNamespace(t *testing.T) {
 	for _, id := range []string{"id=team-a/gomodcache", "id=team-a/gobuildcache"} {
 		if !strings.Contains(tree, id) {
 			t.Errorf("no %s in\n%s", id, tree)
+		}
+	}
+}
+
+func TestServiceConfig(t *testing.T) {
+	in := input(t, serviceYAML, ocispecs.Platform{OS: "linux", Architecture: "arm64"})
+	in.Values = spec.Values{Version: "1.2.3", Args: map[string]string{"EXP": "x"}}
+	in.AutoLabels = map[string]string{"org.opencontainers.image.version": "1.2.3", "org.opencontainers.image.title": "auto"}
+	in.Labels = map[string]string{"team": "a"}
+	res, err := Image(in, "service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Config.Config
+	if c.WorkingDir != "/app" || !reflect.DeepEqual(c.Cmd, []string{"--addr", ":8080"}) {
+		t.Errorf("workdir %q cmd %q", c.WorkingDir, c.Cmd)
+	}
+	if want := []string{"APP_ENV=production", "PATH=" + DefaultPath}; !reflect.DeepEqual(c.Env, want) {
+		t.Errorf("env %q, want %q", c.Env, want)
+	}
+	if len(c.ExposedPorts) != 2 {
+		t.Errorf("ports %v", c.ExposedPorts)
+	}
+	for _, p := range []string{"8080/tcp", "9090/udp"} {
+		if _, ok := c.ExposedPorts[p]; !ok {
+			t.Errorf("port %s not exposed: %v", p, c.ExposedPorts)
+		}
+	}
+	want := map[string]string{"org.opencontainers.image.version": "1.2.3", "org.opencontainers.image.title": "service 1.2.3", "team": "a"}
+	if !reflect.DeepEqual(c.Labels, want) {
+		t.Errorf("labels %v, want %v", c.Labels, want)
+	}
+	// A template needing a build arg nobody passed fails, naming the field.
+	in.Values.Args = nil
+	if _, err := Image(in, "service"); err == nil || !strings.Contains(err.Error(), "builds[0].env.GOEXPERIMENT: build arg EXP is not set") {
+		t.Errorf("missing build arg: %v", err)
+	}
+}
+
+func TestBuildArgs(t *testing.T) {
+	f := false
+	tr := true
+	got := buildArgs(&spec.Build{Main: "./cmd/x", Binary: "x", Strip: &f, Trimpath: &f})
+	if want := []string{"go", "build", "-buildvcs=false", "-ldflags=-buildid=", "-o", "/out/x", "./cmd/x"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("no strip, no trimpath: %q", got)
+	}
+	got = buildArgs(&spec.Build{Main: ".", Binary: "y", Strip: &tr, Trimpath: &tr, Tags: []string{"a", "b"}, Gcflags: []string{"-N", "-l"},
+		Ldflags: []string{"-X 'main.v=a b'", "-extldflags=-static"}, Flags: []string{"-race", "-v"}})
+	want := []string{"go", "build", "-trimpath", "-buildvcs=false", "-tags=a,b", "-gcflags=-N -l", "-ldflags=-s -w -buildid= -X 'main.v=a b' -extldflags=-static", "-race", "-v", "-o", "/out/y", "."}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestSymbolicMode(t *testing.T) {
+	for m, want := range map[uint32]string{
+		0o444: "u=r,g=r,o=r,u+X,g+X,o+X",
+		0o640: "u=rw,g=r,o=,u+X,g+X",
+		0o755: "u=rwx,g=rx,o=rx,u+X,g+X,o+X",
+		0o000: "u=,g=,o=",
+	} {
+		if got := symbolicMode(m); got != want {
+			t.Errorf("%o: %s, want %s", m, got, want)
 		}
 	}
 }

@@ -190,7 +190,9 @@ func (r *renderer) fileAction(i int, a *pb.FileAction, op *pb.Op, depth int) {
 		if c.FollowSymlink {
 			opts = append(opts, "follow-symlinks")
 		}
-		if c.Mode != -1 && c.Mode != 0 {
+		if c.ModeStr != "" {
+			opts = append(opts, "mode="+c.ModeStr)
+		} else if c.Mode != -1 && c.Mode != 0 {
 			opts = append(opts, fmt.Sprintf("mode=%o", c.Mode))
 		}
 		if c.Owner != nil {
