@@ -5,6 +5,7 @@ package frontend
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"strconv"
@@ -91,6 +92,14 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, err
 	}
 
+	sources, err := listSources(ctx, c, bc, gbllb.Input{
+		File: rf, Context: *mainCtx, Builder: builder,
+		BuildPlatform: buildPlatform, TargetPlatform: buildPlatform, CacheNS: bc.CacheIDNamespace,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
 		target := buildPlatform
 		if platform != nil {
@@ -107,6 +116,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			AutoLabels:     autoLabels(values, bc.BuildArgs, c.BuildOpts().Opts),
 			Labels:         maps.Clone(bc.Labels),
 			CacheNS:        bc.CacheIDNamespace,
+			SourceFiles:    sources,
 			Locate:         locator(rf, src.SourceMap),
 		}
 		var res *gbllb.Result
@@ -216,6 +226,31 @@ func validateCaps(req string) error {
 		}
 	}
 	return nil
+}
+
+// listSources runs llb.ListSources and returns the files go build reads.
+func listSources(ctx context.Context, c client.Client, bc *dockerui.Client, in gbllb.Input) ([]string, error) {
+	def, err := gbllb.ListSources(in).Marshal(ctx, bk.Platform(in.BuildPlatform), bk.WithCaps(c.BuildOpts().LLBCaps))
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
+	if err != nil {
+		return nil, err
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, err
+	}
+	dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: gbllb.SourcesFile})
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	if err := json.Unmarshal(dt, &files); err != nil {
+		return nil, fmt.Errorf("reading the list of source files: %w", err)
+	}
+	return files, nil
 }
 
 // readGoMod reads go.mod at the root of the build context.

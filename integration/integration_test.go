@@ -311,7 +311,9 @@ func TestErrorNamesLine(t *testing.T) {
 }
 
 // The module download is a step of its own that only go.mod and go.sum
-// invalidate: editing a source file recompiles but does not download again.
+// invalidate, and the compile sees only the files go build reads: editing
+// docs changes nothing, editing a source file recompiles but does not
+// download again.
 func TestDownloadCachedAcrossSourceEdits(t *testing.T) {
 	dir := copyDir(t, example("hello"))
 	build := func() map[string]bool {
@@ -333,9 +335,20 @@ func TestDownloadCachedAcrossSourceEdits(t *testing.T) {
 	// A unique comment makes this copy's sources new to the daemon's cache.
 	edit("main.go", fmt.Sprintf("\n// %s %d\n", t.Name(), time.Now().UnixNano()))
 	edit("go.mod", fmt.Sprintf("\n// %d\n", time.Now().UnixNano()))
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("# hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	first := build()
 	if first[download] || first[compile] {
 		t.Fatalf("first build reused cache: %v", first)
+	}
+	// Only the files go build reads invalidate the compile: not README.md,
+	// not gobuild.yaml.
+	edit("README.md", "\nmore docs\n")
+	edit("gobuild.yaml", "# a comment\n")
+	docs := build()
+	if !docs[compile] || !docs[download] {
+		t.Errorf("editing README.md and gobuild.yaml recompiled or downloaded again: %v", docs)
 	}
 	edit("main.go", "\n// an edit\n")
 	second := build()

@@ -4,6 +4,7 @@
 package llb
 
 import (
+	_ "embed"
 	"fmt"
 	"maps"
 	"path"
@@ -23,6 +24,7 @@ import (
 // Paths inside the builder.
 const (
 	srcDir     = "/src"
+	toolDir    = "/gobuild"
 	outDir     = "/out"
 	modCache   = "/go/pkg/mod"
 	buildCache = "/root/.cache/go-build"
@@ -47,6 +49,11 @@ type Input struct {
 	AutoLabels map[string]string // labels gobuild knows (org.opencontainers.image.*); the file's labels win over them
 	Labels     map[string]string // labels from --label; they win over the file's
 	CacheNS    string            // prefix for cache mount ids (BUILDKIT_CACHE_MOUNT_NS)
+
+	// SourceFiles, when set, are the only files of Context the compile
+	// steps see (from ListSources), so editing any other file does not
+	// recompile.
+	SourceFiles []string
 
 	// Locate, when set, gives the source location of a gobuild.yaml field
 	// (nil when unknown) so that steps made for it show those lines when they fail.
@@ -176,6 +183,59 @@ func (in Input) download() bk.ExecState {
 	return in.Builder.Run(opts...)
 }
 
+//go:embed listfiles/main.go
+var listfiles []byte
+
+// SourcesFile is where the state ListSources returns holds its JSON list.
+const SourcesFile = "/files.json"
+
+// ListSources returns a state whose SourcesFile lists, as JSON, the files of
+// the module that go build can read (see llb/listfiles). The frontend reads
+// it and passes it back as Input.SourceFiles.
+func ListSources(in Input) bk.State {
+	t := bk.WithCreatedTime(time.Unix(0, 0))
+	tool := bk.Scratch().File(bk.Mkfile("/listfiles.go", 0o644, listfiles, t), bk.WithCustomName("[internal] listfiles.go"))
+	opts := []bk.RunOption{
+		bk.Args([]string{"go", "run", "listfiles.go", "-dir", srcDir, "-o", path.Join(outDir, SourcesFile)}),
+		bk.Dir(toolDir),
+		bk.AddMount(toolDir, tool, bk.Readonly),
+		bk.AddMount(srcDir, in.Context, bk.Readonly),
+		in.cacheMount(modCache, "gomodcache"),
+		in.cacheMount(buildCache, "gobuildcache"),
+		bk.WithCustomName("list the files go build reads"),
+	}
+	opts = append(opts, toolEnv()...)
+	return in.download().Root().Run(opts...).AddMount(outDir, bk.Scratch())
+}
+
+// sources is the part of the context the compile steps see.
+func (in Input) sources() bk.State {
+	if in.SourceFiles == nil {
+		return in.Context
+	}
+	patterns := make([]string, len(in.SourceFiles))
+	for i, f := range in.SourceFiles {
+		patterns[i] = escapePattern(f)
+	}
+	return bk.Scratch().File(bk.Copy(in.Context, "/", "/", &bk.CopyInfo{
+		IncludePatterns:     patterns,
+		CopyDirContentsOnly: true,
+		AllowEmptyWildcard:  true,
+	}), bk.WithCustomNamef("%d files go build reads", len(in.SourceFiles)))
+}
+
+// escapePattern makes a file name match only itself as an include pattern.
+func escapePattern(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // buildArgs is the go build command line for b.
 func buildArgs(b *spec.Build) []string {
 	args := []string{"go", "build"}
@@ -204,7 +264,7 @@ func (in Input) compile(download bk.ExecState, b *spec.Build, genv []string) bk.
 	opts := []bk.RunOption{
 		bk.Args(buildArgs(b)),
 		bk.Dir(srcDir),
-		bk.AddMount(srcDir, in.Context, bk.Readonly),
+		bk.AddMount(srcDir, in.sources(), bk.Readonly),
 		in.cacheMount(modCache, "gomodcache"),
 		in.cacheMount(buildCache, "gobuildcache"),
 		bk.WithCustomNamef("[%s %s] go build %s", b.ID, platforms.FormatAll(in.TargetPlatform), b.Main),

@@ -119,6 +119,9 @@ func TestGolden(t *testing.T) {
 			in.Values = spec.Values{Version: "1.2.3", Commit: "abc123", Date: "2023-11-14T22:13:20Z", Args: map[string]string{"EXP": "arenas"}}
 			epoch := time.Unix(1700000000, 0)
 			in.Epoch = &epoch
+			if tc.name == "service" {
+				in.SourceFiles = []string{"cmd/migrate/main.go", "cmd/server/main.go", "go.mod", "go.sum", "internal/x/[odd]*.go"}
+			}
 			var res *Result
 			if tc.image == BinariesTarget {
 				res, err = Binaries(in)
@@ -211,6 +214,26 @@ func TestCacheNamespace(t *testing.T) {
 		if !strings.Contains(tree, id) {
 			t.Errorf("no %s in\n%s", id, tree)
 		}
+	}
+}
+
+func TestListSources(t *testing.T) {
+	in := input(t, "", amd64)
+	def, err := ListSources(in).Marshal(context.Background(), bk.Platform(amd64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := llbtree.Render(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"list the files go build reads"`, "args: go run listfiles.go -dir /src -o /out/files.json", "mount /gobuild readonly", `"go mod download"`} {
+		if !strings.Contains(tree, want) {
+			t.Errorf("no %q in\n%s", want, tree)
+		}
+	}
+	if !strings.Contains(string(listfiles), "package main") {
+		t.Error("listfiles source is not embedded")
 	}
 }
 

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+func TestList(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":                  "module example.com/m\n\ngo 1.26\n",
+		"main.go":                 "package main\n\nimport _ \"example.com/m/web\"\n\nfunc main() {}\n",
+		"main_test.go":            "package main\n",
+		"README.md":               "# docs\n",
+		"docs/guide.md":           "guide\n",
+		"web/web.go":              "package web\n\nimport \"embed\"\n\n//go:embed static\nvar FS embed.FS\n",
+		"web/static/index.html":   "<h1>hi</h1>\n",
+		"web/web_windows.go":      "package web\n",
+		"web/testdata/golden.txt": "x\n",
+		"asm/add_amd64.s":         "",
+		"asm/add.go":              "package asm\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := list(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"asm/add.go", "asm/add_amd64.s", "go.mod", "main.go", "web/static/index.html", "web/web.go", "web/web_windows.go"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
