@@ -194,10 +194,21 @@ const SourcesFile = "/files.json"
 // it and passes it back as Input.SourceFiles.
 func ListSources(in Input) bk.State {
 	t := bk.WithCreatedTime(time.Unix(0, 0))
-	tool := bk.Scratch().File(bk.Mkfile("/listfiles.go", 0o644, listfiles, t), bk.WithCustomName("[internal] listfiles.go"))
-	opts := []bk.RunOption{
-		bk.Args([]string{"go", "run", "listfiles.go", "-dir", srcDir, "-o", path.Join(outDir, SourcesFile)}),
+	src := bk.Scratch().File(bk.Mkfile("/listfiles.go", 0o644, listfiles, t), bk.WithCustomName("[internal] listfiles.go"))
+	// The tool is compiled in a step of its own, which only the builder
+	// image and the tool's source invalidate.
+	buildOpts := []bk.RunOption{
+		bk.Args([]string{"go", "build", "-o", path.Join(outDir, "listfiles"), "listfiles.go"}),
 		bk.Dir(toolDir),
+		bk.AddMount(toolDir, src, bk.Readonly),
+		in.cacheMount(buildCache, "gobuildcache"),
+		bk.WithCustomName("[internal] build listfiles"),
+	}
+	buildOpts = append(buildOpts, toolEnv()...)
+	tool := in.Builder.Run(buildOpts...).AddMount(outDir, bk.Scratch())
+	opts := []bk.RunOption{
+		bk.Args([]string{path.Join(toolDir, "listfiles"), "-dir", srcDir, "-o", path.Join(outDir, SourcesFile)}),
+		bk.Dir(srcDir),
 		bk.AddMount(toolDir, tool, bk.Readonly),
 		bk.AddMount(srcDir, in.Context, bk.Readonly),
 		in.cacheMount(modCache, "gomodcache"),

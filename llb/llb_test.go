@@ -227,7 +227,7 @@ func TestListSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"list the files go build reads"`, "args: go run listfiles.go -dir /src -o /out/files.json", "mount /gobuild readonly", `"go mod download"`} {
+	for _, want := range []string{`"list the files go build reads"`, "args: /gobuild/listfiles -dir /src -o /out/files.json", "args: go build -o /out/listfiles listfiles.go", "mount /gobuild readonly", `"go mod download"`} {
 		if !strings.Contains(tree, want) {
 			t.Errorf("no %q in\n%s", want, tree)
 		}

@@ -4,8 +4,8 @@
 // go.work and vendor/. gobuild runs it inside the build so that only those
 // files invalidate the compile step.
 //
-// It is embedded in the frontend and compiled in the builder image with
-// `go run listfiles.go -dir DIR -o FILE`, so it uses only the standard library.
+// It is embedded in the frontend and compiled in the builder image, so it
+// uses only the standard library. Usage: listfiles -dir DIR -o FILE.
 package main
 
 import (
