@@ -393,3 +393,13 @@ func cachedSteps(t *testing.T, out []byte) map[string]bool {
 	}
 	return steps
 }
+
+// --call targets lists the images and the binaries target.
+func TestCallTargets(t *testing.T) {
+	out := mustRun(t, example("service"), "docker", "buildx", "build", "--call", "targets", "-f", "gobuild.yaml", ".")
+	for _, want := range []string{"service (default)", "migrate", "binaries", "image with server, migrate", "just the binaries"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("--call targets output lacks %q:\n%s", want, out)
+		}
+	}
+}
