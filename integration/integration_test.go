@@ -316,20 +316,8 @@ func TestErrorNamesLine(t *testing.T) {
 // download again.
 func TestDownloadCachedAcrossSourceEdits(t *testing.T) {
 	dir := copyDir(t, example("hello"))
-	build := func() map[string]bool {
-		out := mustRun(t, dir, "buildctl", "--debug=false", "build", "--progress=rawjson",
-			"--frontend", "gateway.v0", "--opt", "source="+frontendImage,
-			"--local", "context=.", "--local", "dockerfile=.")
-		return cachedSteps(t, out)
-	}
-	edit := func(file, text string) {
-		f, err := os.OpenFile(filepath.Join(dir, file), os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprint(f, text)
-		f.Close()
-	}
+	build := func() map[string]bool { return gatewayBuild(t, dir) }
+	edit := func(file, text string) { appendTo(t, dir, file, text) }
 	download := "go mod download"
 	compile := "[hello " + hostPlatform + "] go build ."
 	// A unique comment makes this copy's sources new to the daemon's cache.
@@ -362,6 +350,29 @@ func TestDownloadCachedAcrossSourceEdits(t *testing.T) {
 	third := build()
 	if third[download] {
 		t.Errorf("editing go.mod did not run %q again: %v", download, third)
+	}
+}
+
+// gatewayBuild builds dir with buildctl through the frontend image and
+// returns which steps were answered from cache (see cachedSteps).
+func gatewayBuild(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	out := mustRun(t, dir, "buildctl", "--debug=false", "build", "--progress=rawjson",
+		"--frontend", "gateway.v0", "--opt", "source="+frontendImage,
+		"--local", "context=.", "--local", "dockerfile=.")
+	return cachedSteps(t, out)
+}
+
+// appendTo appends text to the file dir/name.
+func appendTo(t *testing.T, dir, name, text string) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprint(f, text); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -242,20 +242,8 @@ func TestServiceBinaries(t *testing.T) {
 // does not.
 func TestServiceDocsEditNoRecompile(t *testing.T) {
 	dir := copyDir(t, example("service"))
-	build := func() map[string]bool {
-		out := mustRun(t, dir, "buildctl", "--debug=false", "build", "--progress=rawjson",
-			"--frontend", "gateway.v0", "--opt", "source="+frontendImage,
-			"--local", "context=.", "--local", "dockerfile=.")
-		return cachedSteps(t, out)
-	}
-	edit := func(file, text string) {
-		f, err := os.OpenFile(filepath.Join(dir, file), os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprint(f, text)
-		f.Close()
-	}
+	build := func() map[string]bool { return gatewayBuild(t, dir) }
+	edit := func(file, text string) { appendTo(t, dir, file, text) }
 	compile := "[server " + hostPlatform + "] go build ./cmd/server"
 	cached := func(steps map[string]bool) bool {
 		t.Helper()
