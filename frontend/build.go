@@ -128,15 +128,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)
 		}
-		def, err := res.Rootfs.Marshal(ctx, bk.Platform(target), bk.WithCaps(c.BuildOpts().LLBCaps))
-		if err != nil {
-			return nil, err
-		}
-		r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
-		if err != nil {
-			return nil, err
-		}
-		ref, err := r.SingleRef()
+		ref, err := solve(ctx, c, res.Rootfs, bc.CacheImports, bk.Platform(target))
 		if err != nil {
 			return nil, err
 		}
@@ -230,15 +222,7 @@ func validateCaps(req string) error {
 
 // listSources runs llb.ListSources and returns the files go build reads.
 func listSources(ctx context.Context, c client.Client, bc *dockerui.Client, in gbllb.Input) ([]string, error) {
-	def, err := gbllb.ListSources(in).Marshal(ctx, bk.Platform(in.BuildPlatform), bk.WithCaps(c.BuildOpts().LLBCaps))
-	if err != nil {
-		return nil, err
-	}
-	res, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
-	if err != nil {
-		return nil, err
-	}
-	ref, err := res.SingleRef()
+	ref, err := solve(ctx, c, gbllb.ListSources(in), bc.CacheImports, bk.Platform(in.BuildPlatform))
 	if err != nil {
 		return nil, err
 	}
@@ -253,19 +237,24 @@ func listSources(ctx context.Context, c client.Client, bc *dockerui.Client, in g
 	return files, nil
 }
 
+// solve marshals st and solves it, importing cache from cacheImports.
+func solve(ctx context.Context, c client.Client, st bk.State, cacheImports []client.CacheOptionsEntry, opts ...bk.ConstraintsOpt) (client.Reference, error) {
+	def, err := st.Marshal(ctx, append(opts, bk.WithCaps(c.BuildOpts().LLBCaps))...)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: cacheImports})
+	if err != nil {
+		return nil, err
+	}
+	return res.SingleRef()
+}
+
 // readGoMod reads go.mod at the root of the build context.
 func readGoMod(ctx context.Context, c client.Client, st bk.State) (spec.Module, error) {
-	def, err := st.Marshal(ctx, bk.WithCaps(c.BuildOpts().LLBCaps))
-	if err != nil {
-		return spec.Module{}, err
-	}
-	res, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
+	ref, err := solve(ctx, c, st, nil)
 	if err != nil {
 		return spec.Module{}, fmt.Errorf("loading the build context: %w", err)
-	}
-	ref, err := res.SingleRef()
-	if err != nil {
-		return spec.Module{}, err
 	}
 	dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: "go.mod"})
 	if err != nil {
