@@ -358,3 +358,24 @@ func TestGoEnv(t *testing.T) {
 		}
 	}
 }
+
+// certs: false leaves the CA bundle out; tzdata: true adds the zoneinfo copy.
+func TestCertsAndTzdataSwitches(t *testing.T) {
+	in := input(t, serviceYAML, amd64)
+	in.Values = spec.Values{Args: map[string]string{"EXP": "x"}}
+	for name, want := range map[string]map[string]bool{
+		"service": {`"copy CA certificates"`: true, `"copy time zone database"`: true},
+		"migrate": {`"copy CA certificates"`: false, `"copy time zone database"`: false},
+	} {
+		res, err := Image(in, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree, _ := llbtree.Render(marshal(t, res, amd64))
+		for step, present := range want {
+			if strings.Contains(tree, step) != present {
+				t.Errorf("image %s: step %s present=%v, want %v", name, step, !present, present)
+			}
+		}
+	}
+}
