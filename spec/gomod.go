@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"path"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -52,4 +54,18 @@ func MinorVersion(v string) string {
 		}
 	}
 	return major + "." + rest[:end]
+}
+
+// ParseGoWork returns the directories a go.work file uses, cleaned and
+// relative to the go.work file's directory.
+func ParseGoWork(filename string, data []byte) ([]string, error) {
+	wf, err := modfile.ParseWork(filename, data, nil)
+	if err != nil {
+		return nil, err
+	}
+	var uses []string
+	for _, u := range wf.Use {
+		uses = append(uses, path.Clean(filepath.ToSlash(u.Path)))
+	}
+	return uses, nil
 }

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -26,6 +27,9 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 	if r.Go.Image == "" {
 		r.Go.Image = "docker.io/library/golang:" + r.Go.Version
 	}
+	r.Go.Dir = ModuleDir(f.Go.Dir)
+	r.Go.Env = maps.Clone(f.Go.Env)
+	r.Go.Private = slices.Clone(f.Go.Private)
 
 	builds := f.Builds
 	if len(builds) == 0 {
@@ -99,11 +103,15 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 		if im.User == "" {
 			im.User = DefaultUser
 		}
-		if im.Workdir == "" {
+		if im.Base == "" {
+			im.Base = "scratch"
+		}
+		// On another base, an empty workdir keeps the base's.
+		if im.Workdir == "" && im.Scratch() {
 			im.Workdir = "/"
 		}
 		if im.Certs == nil {
-			im.Certs = ptr(true)
+			im.Certs = ptr(im.Scratch())
 		}
 		r.Images = append(r.Images, im)
 	}
@@ -111,6 +119,37 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 		return nil, errs
 	}
 	return r, nil
+}
+
+// ModuleDir is the clean module directory of go.dir ("." when empty).
+func ModuleDir(dir string) string {
+	if dir == "" {
+		return "."
+	}
+	return path.Clean(dir)
+}
+
+// GoEnv is the environment gobuild adds to every go command: go.env, then
+// GOPRIVATE from go.private (joined to a GOPRIVATE from go.env), then the
+// build args named in GoArgs, which win.
+func (f *File) GoEnv(args map[string]string) map[string]string {
+	env := maps.Clone(f.Go.Env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	if len(f.Go.Private) > 0 {
+		pats := slices.Clone(f.Go.Private)
+		if p := env["GOPRIVATE"]; p != "" {
+			pats = append([]string{p}, pats...)
+		}
+		env["GOPRIVATE"] = strings.Join(pats, ",")
+	}
+	for _, k := range GoArgs {
+		if v, ok := args[k]; ok {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 // defaultID is the last element of main, or of the module path for ".",

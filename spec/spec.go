@@ -32,7 +32,23 @@ type Go struct {
 	Version string `yaml:"version"`
 	// Image is the builder image; default: docker.io/library/golang:<version>.
 	Image string `yaml:"image"`
+	// Dir is the module root (the directory of go.mod) relative to the build
+	// context; default ".". A go.work in it or above it is honoured.
+	Dir string `yaml:"dir"`
+	// Env is extra environment for every go command (GOFLAGS, GOPROXY,
+	// GOEXPERIMENT, ...). Build args of the same name win for GoArgs.
+	Env map[string]string `yaml:"env"`
+	// Private are GOPRIVATE patterns: modules fetched directly, not through
+	// the proxy or the checksum database.
+	Private []string `yaml:"private"`
 }
+
+// GoArgs are the build args that set the go environment of the same name,
+// winning over go.env.
+var GoArgs = []string{"GOFLAGS", "GOINSECURE", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOPROXY", "GOSUMDB"}
+
+// Distroless is the image that base: distroless stands for.
+const Distroless = "gcr.io/distroless/static-debian13"
 
 // Build is one binary.
 type Build struct {
@@ -62,6 +78,9 @@ type Build struct {
 type Image struct {
 	// Name is the build target name; default: the ID of the first build.
 	Name string `yaml:"name"`
+	// Base is "scratch" (the default), "distroless" (gcr.io/distroless/static-debian13)
+	// or any image reference; a base image's config is kept and extended.
+	Base string `yaml:"base"`
 	// Builds lists the IDs of the builds copied into the image; default: all.
 	Builds []string `yaml:"builds"`
 	// Entrypoint; default: the first build's binary.
@@ -78,9 +97,13 @@ type Image struct {
 	Expose []string `yaml:"expose"`
 	// Labels are image labels; values are templates. --label wins over them.
 	Labels map[string]string `yaml:"labels"`
+	// Annotations are OCI annotations of the image manifest (and of the index
+	// when there are several platforms); values are templates.
+	Annotations map[string]string `yaml:"annotations"`
 	// Files are copied from the build context into the image.
 	Files []ImageFile `yaml:"files"`
-	// Certs puts a CA bundle at /etc/ssl/certs/ca-certificates.crt; default true.
+	// Certs puts a CA bundle at /etc/ssl/certs/ca-certificates.crt; default
+	// true on scratch, false on other bases (they bring their own).
 	Certs *bool `yaml:"certs"`
 	// Tzdata puts the time zone database at /usr/share/zoneinfo.
 	Tzdata bool `yaml:"tzdata"`
@@ -103,4 +126,18 @@ type Module struct {
 	Path      string // module path
 	Go        string // go line, e.g. 1.26 or 1.26.8
 	Toolchain string // toolchain line without "go", e.g. 1.26.8; may be empty
+}
+
+// Scratch reports whether the image is built on an empty base.
+func (im *Image) Scratch() bool { return im.Base == "" || im.Base == "scratch" }
+
+// BaseRef is the image reference of a non-scratch base ("" for scratch).
+func (im *Image) BaseRef() string {
+	switch im.Base {
+	case "", "scratch":
+		return ""
+	case "distroless":
+		return Distroless
+	}
+	return im.Base
 }

@@ -26,9 +26,9 @@ func TestEmptyFileGetsDefaults(t *testing.T) {
 		r := mustResolve(t, src, hello)
 		want := &File{
 			Version: 1,
-			Go:      Go{Version: "1.26", Image: "docker.io/library/golang:1.26"},
+			Go:      Go{Version: "1.26", Image: "docker.io/library/golang:1.26", Dir: "."},
 			Builds:  []Build{{ID: "hello", Main: ".", Binary: "hello", Strip: ptr(true), Trimpath: ptr(true)}},
-			Images:  []Image{{Name: "hello", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)}},
+			Images:  []Image{{Name: "hello", Base: "scratch", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)}},
 		}
 		r.pos = nil
 		if !reflect.DeepEqual(r, want) {
@@ -100,8 +100,8 @@ images:
 		t.Errorf("builds: %+v", r.Builds)
 	}
 	wantImages := []Image{
-		{Name: "server", Builds: []string{"server", "migrate"}, Entrypoint: []string{"/usr/local/bin/server"}, Cmd: []string{"--port", "8080"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)},
-		{Name: "tools", Builds: []string{"cli"}, Entrypoint: []string{"/usr/local/bin/toolctl", "run"}, User: "0:0", Workdir: "/", Certs: ptr(true)},
+		{Name: "server", Base: "scratch", Builds: []string{"server", "migrate"}, Entrypoint: []string{"/usr/local/bin/server"}, Cmd: []string{"--port", "8080"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)},
+		{Name: "tools", Base: "scratch", Builds: []string{"cli"}, Entrypoint: []string{"/usr/local/bin/toolctl", "run"}, User: "0:0", Workdir: "/", Certs: ptr(true)},
 	}
 	if !reflect.DeepEqual(r.Images, wantImages) {
 		t.Errorf("images: %+v", r.Images)
@@ -122,7 +122,7 @@ func TestBadFiles(t *testing.T) {
 		{"unknown nested field", "builds:\n  - mian: ./cmd/x\n",
 			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, env, flags, gcflags, id, ldflags, main, strip, tags, trimpath`},
 		{"unknown field far from any", "go:\n  zzzzzzzz: 1\n",
-			`gobuild.yaml:2:3: go.zzzzzzzz: unknown field "zzzzzzzz"; allowed: image, version`},
+			`gobuild.yaml:2:3: go.zzzzzzzz: unknown field "zzzzzzzz"; allowed: dir, env, image, private, version`},
 		{"wrong type list", "builds: ./cmd/x\n",
 			`gobuild.yaml:1:9: builds: must be a list, not "./cmd/x"`},
 		{"wrong type mapping", "go: 1.26\n",
@@ -197,6 +197,18 @@ func TestBadFiles(t *testing.T) {
 			`gobuild.yaml:2:12: builds[0].strip: must be true or false, not "no"`},
 		{"second image unnamed", "images:\n  - name: a\n  - user: \"1\"\n",
 			`gobuild.yaml:3:5: images[1]: name is required when there is more than one image`},
+		{"dir outside context", "go:\n  dir: ../other\n",
+			`gobuild.yaml:2:8: go.dir: "../other" leaves the build context`},
+		{"dir absolute", "go:\n  dir: /src\n",
+			`gobuild.yaml:2:8: go.dir: "/src" is absolute; write the module's directory relative to the build context, such as services/api`},
+		{"go env owned", "go:\n  env:\n    GOARCH: arm64\n",
+			`gobuild.yaml:3:13: go.env.GOARCH: gobuild sets GOARCH itself from the target platform and its settings`},
+		{"private with comma", "go:\n  private: [\"a.com/*,b.com\"]\n",
+			`gobuild.yaml:2:13: go.private[0]: "a.com/*,b.com" is not a module path pattern: write one per item, such as github.com/acme/*`},
+		{"bad base", "images:\n  - base: \"not an image\"\n",
+			`gobuild.yaml:2:11: images[0].base: "not an image" is not scratch, distroless or an image reference: invalid reference format`},
+		{"annotation template", "images:\n  - annotations:\n      org.opencontainers.image.title: \"{{.Nope}}\"\n",
+			`gobuild.yaml:3:39: images[0].annotations.org.opencontainers.image.title: can't evaluate field Nope in type spec.Values; templates can use .Version .Commit .Date .Os .Arch .Variant .Args.NAME`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Parse("gobuild.yaml", []byte(tc.src))
@@ -262,5 +274,33 @@ images:
 	_, err = r.Render("gobuild.yaml", Values{Args: map[string]string{"EXP": "x"}})
 	if want := `gobuild.yaml:2:148: builds[0].ldflags[3]: build arg WHO is not set (pass --build-arg WHO=...)`; err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
+
+func TestGoEnv(t *testing.T) {
+	r := mustResolve(t, "go:\n  dir: ./svc/\n  env:\n    GOFLAGS: -mod=mod\n    GOPRIVATE: x.org/*\n  private: [github.com/acme/*, go.acme.dev]\n", hello)
+	if r.Go.Dir != "svc" {
+		t.Errorf("dir %q, want svc", r.Go.Dir)
+	}
+	got := r.GoEnv(map[string]string{"GOFLAGS": "-mod=vendor", "GOPROXY": "off", "OTHER": "x"})
+	want := map[string]string{"GOFLAGS": "-mod=vendor", "GOPROXY": "off", "GOPRIVATE": "x.org/*,github.com/acme/*,go.acme.dev"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("GoEnv = %v, want %v", got, want)
+	}
+	if env := mustResolve(t, "", hello).GoEnv(nil); len(env) != 0 {
+		t.Errorf("empty file: GoEnv = %v", env)
+	}
+}
+
+func TestBaseDefaults(t *testing.T) {
+	r := mustResolve(t, "images:\n  - name: a\n  - name: b\n    base: distroless\n  - name: c\n    base: alpine:3\n    certs: true\n", hello)
+	for i, want := range []struct {
+		ref   string
+		certs bool
+	}{{"", true}, {Distroless, false}, {"alpine:3", true}} {
+		im := r.Images[i]
+		if im.BaseRef() != want.ref || *im.Certs != want.certs {
+			t.Errorf("%s: base %q certs %v, want %q %v", im.Name, im.BaseRef(), *im.Certs, want.ref, want.certs)
+		}
 	}
 }

@@ -68,6 +68,7 @@ func (f *File) templated(visit func(field string, s *string)) {
 		im := &f.Images[i]
 		visitMap(fmt.Sprintf("images[%d].env", i), im.Env, visit)
 		visitMap(fmt.Sprintf("images[%d].labels", i), im.Labels, visit)
+		visitMap(fmt.Sprintf("images[%d].annotations", i), im.Annotations, visit)
 	}
 }
 
@@ -112,6 +113,7 @@ func (f *File) clone() *File {
 		im := &r.Images[i]
 		im.Env = maps.Clone(im.Env)
 		im.Labels = maps.Clone(im.Labels)
+		im.Annotations = maps.Clone(im.Annotations)
 	}
 	return &r
 }

@@ -50,6 +50,28 @@ func (f *File) validate(filename string) Errors {
 			bad("go.image", "%q is not an image reference: %v", ref, err)
 		}
 	}
+	if d := f.Go.Dir; d != "" {
+		switch {
+		case strings.HasPrefix(d, "/"):
+			bad("go.dir", "%q is absolute; write the module's directory relative to the build context, such as services/api", d)
+		case leaves(d):
+			bad("go.dir", "%q leaves the build context", d)
+		case strings.ContainsAny(d, "\\\x00*?["):
+			bad("go.dir", "%q is not a plain directory path", d)
+		}
+	}
+	for _, k := range sortedKeys(f.Go.Env) {
+		if msg := checkEnvName(k); msg != "" {
+			bad("go.env."+k, "%s", msg)
+		} else if slices.Contains(ownedEnv, k) {
+			bad("go.env."+k, "gobuild sets %s itself from the target platform and its settings", k)
+		}
+	}
+	for j, pat := range f.Go.Private {
+		if pat == "" || strings.ContainsAny(pat, ", \t\n") {
+			bad(fmt.Sprintf("go.private[%d]", j), "%q is not a module path pattern: write one per item, such as github.com/acme/*", pat)
+		}
+	}
 	ids := map[string]string{}
 	binaries := map[string]string{}
 	for i, b := range f.Builds {
@@ -115,6 +137,16 @@ func (f *File) validate(filename string) Errors {
 					bad(p+".name", "duplicate image name %q (also %s)", im.Name, prev)
 				}
 				names[lower] = p + ".name"
+			}
+		}
+		if b := im.Base; b != "" && b != "scratch" && b != "distroless" {
+			if _, err := reference.ParseNormalizedNamed(b); err != nil {
+				bad(p+".base", "%q is not scratch, distroless or an image reference: %v", b, err)
+			}
+		}
+		for _, k := range sortedKeys(im.Annotations) {
+			if strings.TrimSpace(k) == "" || strings.ContainsAny(k, " \t\n") {
+				bad(p+".annotations", "annotation name %q is empty or has spaces", k)
 			}
 		}
 		if im.User != "" && !reUser.MatchString(im.User) {
