@@ -38,8 +38,18 @@ const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // Input is everything one platform's graph is made from.
 type Input struct {
 	File    *spec.File // resolved (spec.File.Resolve)
-	Context bk.State   // the module root: go.mod and the sources
+	Context bk.State   // the build context: the module (at File.Go.Dir) and the sources
 	Builder bk.State   // the Go builder image, on the build platform, with its image config applied
+
+	// Work is the go.work the module belongs to, when there is one.
+	Work *Work
+	// Vendor is set when the module vendors its dependencies (vendor/modules.txt
+	// is there and GOFLAGS does not ask for -mod=mod): nothing is downloaded.
+	Vendor bool
+	// GoEnv is added to every go command (spec.File.GoEnv).
+	GoEnv map[string]string
+	// Base is the image's base on the target platform; nil for scratch.
+	Base *Base
 
 	BuildPlatform  ocispecs.Platform
 	TargetPlatform ocispecs.Platform
@@ -60,10 +70,23 @@ type Input struct {
 	Locate func(field string) bk.ConstraintsOpt
 }
 
+// Work is a go.work file.
+type Work struct {
+	Dir  string   // its directory, relative to the build context
+	Uses []string // the modules it uses, relative to Dir
+}
+
+// Base is a base image: its root file system and its config.
+type Base struct {
+	State  bk.State
+	Config *dockerspec.DockerOCIImage
+}
+
 // Result is one platform's image.
 type Result struct {
-	Rootfs bk.State
-	Config dockerspec.DockerOCIImage
+	Rootfs      bk.State
+	Config      dockerspec.DockerOCIImage
+	Annotations map[string]string // of the manifest
 }
 
 // BinariesTarget is the target that exports just the binaries.
@@ -81,7 +104,19 @@ func Image(in Input, name string) (*Result, error) {
 	}
 	download := in.download()
 	plat := platforms.FormatAll(in.TargetPlatform)
-	layers := []bk.State{in.baseFiles(img)}
+	var layers []bk.State
+	if img.Scratch() {
+		layers = append(layers, in.baseFiles(img))
+	} else {
+		if in.Base == nil {
+			return nil, fmt.Errorf("image %q: base %s was not loaded", img.Name, img.BaseRef())
+		}
+		layers = append(layers, in.Base.State)
+		if img.Workdir != "" && img.Workdir != "/" {
+			layers = append(layers, bk.Scratch().File(bk.Mkdir(img.Workdir, 0o755, bk.WithParents(true), bk.WithCreatedTime(in.epoch())),
+				bk.WithCustomNamef("[%s] %s", img.Name, img.Workdir)))
+		}
+	}
 	if *img.Certs {
 		layers = append(layers, in.fromBuilder("copy CA certificates", caBundle))
 	}
@@ -104,8 +139,9 @@ func Image(in Input, name string) (*Result, error) {
 		layers = append(layers, in.copyFile(img, i, f))
 	}
 	return &Result{
-		Rootfs: bk.Merge(layers, bk.WithCustomNamef("[%s %s] assemble image", img.Name, plat)),
-		Config: in.config(img),
+		Rootfs:      bk.Merge(layers, bk.WithCustomNamef("[%s %s] assemble image", img.Name, plat)),
+		Config:      in.config(img),
+		Annotations: maps.Clone(img.Annotations),
 	}, nil
 }
 
@@ -162,25 +198,49 @@ func (in Input) epoch() time.Time {
 // modFiles holds only what `go mod download` reads, so only these files
 // invalidate it.
 func (in Input) modFiles() bk.State {
+	patterns := []string{path.Join(in.dir(), "go.mod"), path.Join(in.dir(), "go.sum")}
+	if in.Work != nil {
+		patterns = append(patterns, path.Join(in.Work.Dir, "go.work"), path.Join(in.Work.Dir, "go.work.sum"))
+		for _, u := range in.Work.Uses {
+			patterns = append(patterns, path.Join(in.Work.Dir, u, "go.mod"), path.Join(in.Work.Dir, u, "go.sum"))
+		}
+	}
+	slices.Sort(patterns)
+	patterns = slices.Compact(patterns)
+	for i, p := range patterns {
+		patterns[i] = escapePattern(p)
+	}
 	return bk.Scratch().File(bk.Copy(in.Context, "/", "/", &bk.CopyInfo{
-		IncludePatterns:     []string{"go.mod", "go.sum", "go.work", "go.work.sum"},
+		IncludePatterns:     patterns,
 		CopyDirContentsOnly: true,
 		AllowEmptyWildcard:  true,
 	}), bk.WithCustomName("go.mod and go.sum"))
 }
 
+// dir is the module's directory relative to the build context.
+func (in Input) dir() string { return spec.ModuleDir(in.File.Go.Dir) }
+
+// workdir is where go commands run: the module's directory in the builder.
+func (in Input) workdir() string { return path.Join(srcDir, in.dir()) }
+
 // download fetches every module into the shared module cache. It runs on the
 // build platform with no target-specific input, so all platforms share it.
-func (in Input) download() bk.ExecState {
+// The /src mount is writable because go may add to go.sum or go.work.sum;
+// what it writes is dropped. A vendored module downloads nothing: the
+// builder itself is returned.
+func (in Input) download() bk.State {
+	if in.Vendor {
+		return in.Builder
+	}
 	opts := []bk.RunOption{
 		bk.Args([]string{"go", "mod", "download"}),
-		bk.Dir(srcDir),
-		bk.AddMount(srcDir, in.modFiles(), bk.Readonly),
+		bk.Dir(in.workdir()),
+		bk.AddMount(srcDir, in.modFiles(), bk.ForceNoOutput),
 		in.cacheMount(modCache, "gomodcache"),
 		bk.WithCustomName("go mod download"),
 	}
-	opts = append(opts, toolEnv()...)
-	return in.Builder.Run(opts...)
+	opts = append(opts, in.toolEnv()...)
+	return in.Builder.Run(opts...).Root()
 }
 
 //go:embed listfiles/main.go
@@ -204,19 +264,19 @@ func ListSources(in Input) bk.State {
 		in.cacheMount(buildCache, "gobuildcache"),
 		bk.WithCustomName("[internal] build listfiles"),
 	}
-	buildOpts = append(buildOpts, toolEnv()...)
+	buildOpts = append(buildOpts, ownEnv()...)
 	tool := in.Builder.Run(buildOpts...).AddMount(outDir, bk.Scratch())
 	opts := []bk.RunOption{
-		bk.Args([]string{path.Join(toolDir, "listfiles"), "-dir", srcDir, "-o", path.Join(outDir, SourcesFile)}),
-		bk.Dir(srcDir),
+		bk.Args([]string{path.Join(toolDir, "listfiles"), "-root", srcDir, "-dir", in.workdir(), "-o", path.Join(outDir, SourcesFile)}),
+		bk.Dir(in.workdir()),
 		bk.AddMount(toolDir, tool, bk.Readonly),
-		bk.AddMount(srcDir, in.Context, bk.Readonly),
+		bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
 		in.cacheMount(modCache, "gomodcache"),
 		in.cacheMount(buildCache, "gobuildcache"),
 		bk.WithCustomName("list the files go build reads"),
 	}
-	opts = append(opts, toolEnv()...)
-	return in.download().Root().Run(opts...).AddMount(outDir, bk.Scratch())
+	opts = append(opts, in.toolEnv()...)
+	return in.download().Run(opts...).AddMount(outDir, bk.Scratch())
 }
 
 // sources is the part of the context the compile steps see.
@@ -271,16 +331,16 @@ func buildArgs(b *spec.Build) []string {
 }
 
 // compile builds one binary for the target platform; the result holds it at /<binary>.
-func (in Input) compile(download bk.ExecState, b *spec.Build, genv []string) bk.State {
+func (in Input) compile(download bk.State, b *spec.Build, genv []string) bk.State {
 	opts := []bk.RunOption{
 		bk.Args(buildArgs(b)),
-		bk.Dir(srcDir),
-		bk.AddMount(srcDir, in.sources(), bk.Readonly),
+		bk.Dir(in.workdir()),
+		bk.AddMount(srcDir, in.sources(), bk.ForceNoOutput),
 		in.cacheMount(modCache, "gomodcache"),
 		in.cacheMount(buildCache, "gobuildcache"),
 		bk.WithCustomNamef("[%s %s] go build %s", b.ID, platforms.FormatAll(in.TargetPlatform), b.Main),
 	}
-	opts = append(opts, toolEnv()...)
+	opts = append(opts, in.toolEnv()...)
 	for _, kv := range genv {
 		k, v, _ := strings.Cut(kv, "=")
 		opts = append(opts, bk.AddEnv(k, v))
@@ -295,9 +355,9 @@ func (in Input) compile(download bk.ExecState, b *spec.Build, genv []string) bk.
 			}
 		}
 	}
-	// The root of download is the builder after `go mod download`: building
-	// on it orders the compile after the download without copying anything.
-	return download.Root().Run(opts...).AddMount(outDir, bk.Scratch())
+	// download is the builder after `go mod download`: building on it
+	// orders the compile after the download without copying anything.
+	return download.Run(opts...).AddMount(outDir, bk.Scratch())
 }
 
 // fromBuilder copies p (a file or a directory) from the builder image.
@@ -392,8 +452,18 @@ func (in Input) cacheMount(dest, id string) bk.RunOption {
 	return bk.AddMount(dest, bk.Scratch(), bk.AsPersistentCacheDir(id, bk.CacheMountShared))
 }
 
-// toolEnv is the environment of every go command gobuild runs.
-func toolEnv() []bk.RunOption {
+// toolEnv is the environment of the go commands gobuild runs on the
+// module: go.env and the GO* build args, then what gobuild owns.
+func (in Input) toolEnv() []bk.RunOption {
+	var opts []bk.RunOption
+	for _, k := range slices.Sorted(maps.Keys(in.GoEnv)) {
+		opts = append(opts, bk.AddEnv(k, in.GoEnv[k]))
+	}
+	return append(opts, ownEnv()...)
+}
+
+// ownEnv is what gobuild sets for every go command.
+func ownEnv() []bk.RunOption {
 	return []bk.RunOption{
 		bk.AddEnv("GOMODCACHE", modCache),
 		bk.AddEnv("GOCACHE", buildCache),
@@ -402,20 +472,60 @@ func toolEnv() []bk.RunOption {
 	}
 }
 
-// config is the image config for img on the target platform.
+// config is the image config for img on the target platform: a base
+// image's config (history and layers included) extended with img's, or a
+// new one on scratch.
 func (in Input) config(img *spec.Image) dockerspec.DockerOCIImage {
 	var c dockerspec.DockerOCIImage
+	var baseEnv []string
+	var labels map[string]string
+	if in.Base != nil && in.Base.Config != nil && !img.Scratch() {
+		b := in.Base.Config
+		c.History = slices.Clone(b.History)
+		c.RootFS.DiffIDs = slices.Clone(b.RootFS.DiffIDs)
+		c.Config = b.Config
+		c.Config.Env = nil
+		c.Config.Labels = nil
+		c.Config.ExposedPorts = maps.Clone(b.Config.ExposedPorts)
+		c.Config.Volumes = maps.Clone(b.Config.Volumes)
+		c.Config.OnBuild = nil
+		c.Config.Healthcheck = nil
+		baseEnv = b.Config.Env
+		labels = maps.Clone(b.Config.Labels)
+	}
 	c.Platform = in.platform()
 	c.RootFS.Type = "layers"
-	env := map[string]string{"PATH": DefaultPath}
-	maps.Copy(env, img.Env)
-	for _, k := range slices.Sorted(maps.Keys(env)) {
+	// Env keeps the base's order; gobuild's variables replace or follow it.
+	env := map[string]string{}
+	var order []string
+	set := func(k, v string) {
+		if _, ok := env[k]; !ok {
+			order = append(order, k)
+		}
+		env[k] = v
+	}
+	for _, kv := range baseEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		set(k, v)
+	}
+	if _, ok := env["PATH"]; !ok {
+		set("PATH", DefaultPath)
+	}
+	for _, k := range slices.Sorted(maps.Keys(img.Env)) {
+		set(k, img.Env[k])
+	}
+	for _, k := range order {
 		c.Config.Env = append(c.Config.Env, k+"="+env[k])
 	}
+	// As with a Dockerfile's ENTRYPOINT, a new entrypoint drops the base's cmd.
 	c.Config.Entrypoint = slices.Clone(img.Entrypoint)
 	c.Config.Cmd = slices.Clone(img.Cmd)
 	c.Config.User = img.User
-	c.Config.WorkingDir = img.Workdir
+	if img.Workdir != "" {
+		c.Config.WorkingDir = img.Workdir
+	} else if c.Config.WorkingDir == "" {
+		c.Config.WorkingDir = "/"
+	}
 	for _, p := range img.Expose {
 		if !strings.Contains(p, "/") {
 			p += "/tcp"
@@ -425,10 +535,10 @@ func (in Input) config(img *spec.Image) dockerspec.DockerOCIImage {
 		}
 		c.Config.ExposedPorts[p] = struct{}{}
 	}
-	labels := maps.Clone(in.AutoLabels)
 	if labels == nil {
 		labels = map[string]string{}
 	}
+	maps.Copy(labels, in.AutoLabels)
 	maps.Copy(labels, img.Labels)
 	maps.Copy(labels, in.Labels)
 	if len(labels) > 0 {

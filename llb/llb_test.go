@@ -12,6 +12,7 @@ import (
 
 	"github.com/containerd/platforms"
 	bk "github.com/moby/buildkit/client/llb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -227,7 +228,7 @@ func TestListSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"list the files go build reads"`, "args: /gobuild/listfiles -dir /src -o /out/files.json", "args: go build -o /out/listfiles listfiles.go", "mount /gobuild readonly", `"go mod download"`} {
+	for _, want := range []string{`"list the files go build reads"`, "args: /gobuild/listfiles -root /src -dir /src -o /out/files.json", "args: go build -o /out/listfiles listfiles.go", "mount /gobuild readonly", `"go mod download"`} {
 		if !strings.Contains(tree, want) {
 			t.Errorf("no %q in\n%s", want, tree)
 		}
@@ -250,7 +251,7 @@ func TestServiceConfig(t *testing.T) {
 	if c.WorkingDir != "/app" || !reflect.DeepEqual(c.Cmd, []string{"--addr", ":8080"}) {
 		t.Errorf("workdir %q cmd %q", c.WorkingDir, c.Cmd)
 	}
-	if want := []string{"APP_ENV=production", "PATH=" + DefaultPath}; !reflect.DeepEqual(c.Env, want) {
+	if want := []string{"PATH=" + DefaultPath, "APP_ENV=production"}; !reflect.DeepEqual(c.Env, want) {
 		t.Errorf("env %q, want %q", c.Env, want)
 	}
 	if len(c.ExposedPorts) != 2 {
@@ -376,6 +377,202 @@ func TestCertsAndTzdataSwitches(t *testing.T) {
 			if strings.Contains(tree, step) != present {
 				t.Errorf("image %s: step %s present=%v, want %v", name, step, !present, present)
 			}
+		}
+	}
+}
+
+// A base image's config is kept: its env, labels, ports, history and layers,
+// with the image's own settings on top; its cmd goes with a new entrypoint.
+func TestBaseImageConfig(t *testing.T) {
+	src := "images:\n  - base: distroless\n    env:\n      APP: x\n    labels:\n      own: y\n    expose: [\"8080\"]\n    annotations:\n      org.opencontainers.image.title: t {{.Arch}}\n"
+	in := input(t, src, amd64)
+	in.Values = spec.Values{Version: "1"}
+	base := &dockerspec.DockerOCIImage{}
+	base.Config.Env = []string{"PATH=/base/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"}
+	base.Config.Labels = map[string]string{"base": "1", "own": "base"}
+	base.Config.ExposedPorts = map[string]struct{}{"53/udp": {}}
+	base.Config.Cmd = []string{"/bin/sh"}
+	base.Config.WorkingDir = "/home/nonroot"
+	base.RootFS.DiffIDs = []digest.Digest{digest.FromString("layer")}
+	base.History = []ocispecs.History{{CreatedBy: "base"}}
+	in.Base = &Base{State: bk.Image("gcr.io/distroless/static-debian13@sha256:" + strings.Repeat("a", 64)), Config: base}
+	res, err := Image(in, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Config
+	if want := []string{"PATH=/base/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "APP=x"}; !reflect.DeepEqual(c.Config.Env, want) {
+		t.Errorf("env %q, want %q", c.Config.Env, want)
+	}
+	if want := map[string]string{"base": "1", "own": "y"}; !reflect.DeepEqual(c.Config.Labels, want) {
+		t.Errorf("labels %v, want %v", c.Config.Labels, want)
+	}
+	if len(c.Config.ExposedPorts) != 2 || c.Config.Cmd != nil || c.Config.User != spec.DefaultUser || c.Config.WorkingDir != "/home/nonroot" {
+		t.Errorf("ports %v cmd %q user %q workdir %q", c.Config.ExposedPorts, c.Config.Cmd, c.Config.User, c.Config.WorkingDir)
+	}
+	if len(c.RootFS.DiffIDs) != 1 || len(c.History) != 1 {
+		t.Errorf("base layers and history not kept: %v %v", c.RootFS.DiffIDs, c.History)
+	}
+	if base.Config.Labels["own"] != "base" || len(base.Config.Env) != 2 {
+		t.Errorf("the base config was modified")
+	}
+	if want := map[string]string{"org.opencontainers.image.title": "t amd64"}; !reflect.DeepEqual(res.Annotations, want) {
+		t.Errorf("annotations %v, want %v", res.Annotations, want)
+	}
+	tree, err := llbtree.Render(marshal(t, res, amd64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No passwd, group or CA bundle on a base that brings its own.
+	for _, s := range []string{"/etc/passwd", "copy CA certificates"} {
+		if strings.Contains(tree, s) {
+			t.Errorf("%q in a distroless-based image:\n%s", s, tree)
+		}
+	}
+	if !strings.Contains(tree, "distroless/static-debian13@sha256") {
+		t.Errorf("the base is not merged in:\n%s", tree)
+	}
+	in.Base = nil
+	if _, err := Image(in, "hello"); err == nil {
+		t.Error("no error for a base that was not loaded")
+	}
+}
+
+// A module in a subdirectory of a go.work workspace: go runs in its
+// directory, the download sees every used module's go.mod and go.sum, and
+// go.env reaches every go command.
+func TestWorkspace(t *testing.T) {
+	in := input(t, "go:\n  dir: services/api\n  env:\n    GOFLAGS: -mod=readonly\n", amd64)
+	in.Work = &Work{Dir: ".", Uses: []string{"services/api", "lib"}}
+	in.GoEnv = in.File.GoEnv(map[string]string{"GOPROXY": "https://proxy.example"})
+	res, err := Image(in, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := llbtree.Render(marshal(t, res, amd64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{
+		"include=go.work,go.work.sum,lib/go.mod,lib/go.sum,services/api/go.mod,services/api/go.sum",
+		"cwd: /src/services/api",
+		"env: GOFLAGS=-mod=readonly",
+		"env: GOPROXY=https://proxy.example",
+	} {
+		if !strings.Contains(tree, s) {
+			t.Errorf("no %q in\n%s", s, tree)
+		}
+	}
+	if n := strings.Count(tree, "env: GOPROXY=https://proxy.example"); n != 2 {
+		t.Errorf("GOPROXY on %d steps, want 2 (download and compile)", n)
+	}
+}
+
+// A vendored module downloads nothing.
+func TestVendorSkipsDownload(t *testing.T) {
+	in := input(t, "", amd64)
+	in.Vendor = true
+	res, err := Image(in, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := llbtree.Render(marshal(t, res, amd64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(tree, "go mod download") || !strings.Contains(tree, "go build") {
+		t.Errorf("vendored build:\n%s", tree)
+	}
+}
+
+// Every example's gobuild.yaml has golden trees: each image and the
+// binaries target, for linux/amd64, with fixed template values.
+func TestExamples(t *testing.T) {
+	dirs, err := filepath.Glob("../examples/*/gobuild.yaml")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	for _, yml := range dirs {
+		dir := filepath.Dir(yml)
+		name := filepath.Base(dir)
+		src, err := os.ReadFile(yml)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := spec.Parse(yml, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		modDir := spec.ModuleDir(f.Go.Dir)
+		gomod, err := os.ReadFile(filepath.Join(dir, modDir, "go.mod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mod, err := spec.ParseGoMod("go.mod", gomod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.Resolve(yml, mod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := Input{
+			File:           r,
+			Context:        bk.Local("context", bk.SessionID("golden"), bk.SharedKeyHint("context")),
+			Builder:        bk.Image(r.Go.Image, bk.Platform(amd64)).AddEnv("PATH", "/go/bin:/usr/local/go/bin:/usr/bin:/bin"),
+			BuildPlatform:  amd64,
+			TargetPlatform: amd64,
+			Values:         spec.Values{Version: "1.2.3", Commit: "abc123", Date: "2023-11-14T22:13:20Z"},
+			GoEnv:          r.GoEnv(nil),
+		}
+		if work, err := os.ReadFile(filepath.Join(dir, "go.work")); err == nil {
+			uses, err := spec.ParseGoWork("go.work", work)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.Work = &Work{Dir: ".", Uses: uses}
+		}
+		targets := []string{BinariesTarget}
+		for _, im := range r.Images {
+			targets = append(targets, im.Name)
+		}
+		for _, target := range targets {
+			t.Run(name+"/"+target, func(t *testing.T) {
+				in := in
+				var res *Result
+				var err error
+				if target == BinariesTarget {
+					res, err = Binaries(in)
+				} else {
+					if ref := r.Image(target).BaseRef(); ref != "" {
+						in.Base = &Base{State: bk.Image(ref, bk.Platform(amd64)), Config: &dockerspec.DockerOCIImage{}}
+					}
+					res, err = Image(in, target)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				tree, err := llbtree.Render(marshal(t, res, amd64))
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden := filepath.Join("testdata", "examples", name+"-"+target+".golden")
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(golden, []byte(tree), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./llb -update to create it)", err)
+				}
+				if tree != string(want) {
+					t.Errorf("LLB differs from %s (go test ./llb -update rewrites it):\n%s", golden, tree)
+				}
+			})
 		}
 	}
 }

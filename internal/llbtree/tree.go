@@ -214,7 +214,12 @@ func (r *renderer) fileAction(i int, a *pb.FileAction, op *pb.Op, depth int) {
 		ref(a.Input)(depth + 2)
 	case *pb.FileAction_Mkfile:
 		m := x.Mkfile
-		r.line(depth, "mkfile %s mode=%o owner=%s time=%d %q", m.Path, m.Mode, chown(m.Owner), m.Timestamp, m.Data)
+		data := fmt.Sprintf("%q", m.Data)
+		if len(m.Data) > 200 {
+			// Long contents (an embedded program) by size and digest only.
+			data = fmt.Sprintf("(%d bytes, %s)", len(m.Data), digest.FromBytes(m.Data))
+		}
+		r.line(depth, "mkfile %s mode=%o owner=%s time=%d %s", m.Path, m.Mode, chown(m.Owner), m.Timestamp, data)
 		r.line(depth+1, "onto:")
 		ref(a.Input)(depth + 2)
 	case *pb.FileAction_Mkdir:

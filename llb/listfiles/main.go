@@ -1,11 +1,12 @@
 // Command listfiles writes, as a JSON list, the files of the module in the
 // current directory that `go build` can read: the non-test Go, cgo, assembly
 // and embedded files of every package of the module, with go.mod, go.sum,
-// go.work and vendor/. gobuild runs it inside the build so that only those
-// files invalidate the compile step.
+// go.work and vendor/; with a go.work, those of every module it uses.
+// gobuild runs it inside the build so that only those files invalidate the
+// compile step.
 //
 // It is embedded in the frontend and compiled in the builder image, so it
-// uses only the standard library. Usage: listfiles -dir DIR -o FILE.
+// uses only the standard library. Usage: listfiles -root CONTEXT -dir MODULE -o FILE.
 package main
 
 import (
@@ -28,11 +29,19 @@ type pkg struct {
 	GoFiles, CgoFiles, CFiles, CXXFiles, MFiles, HFiles, FFiles, SFiles, SwigFiles, SwigCXXFiles, SysoFiles, EmbedFiles, IgnoredGoFiles, IgnoredOtherFiles []string
 }
 
+type module struct {
+	Path, Dir string
+}
+
 func main() {
 	out := flag.String("o", "", "write the list to this file")
-	dir := flag.String("dir", ".", "the module's directory")
+	dir := flag.String("dir", ".", "the main module's directory")
+	root := flag.String("root", "", "paths are written relative to this directory (the build context); default: -dir")
 	flag.Parse()
-	files, err := list(*dir)
+	if *root == "" {
+		*root = *dir
+	}
+	files, err := list(*root, *dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "listfiles:", err)
 		os.Exit(1)
@@ -44,25 +53,72 @@ func main() {
 	}
 }
 
-func list(dir string) ([]string, error) {
-	root, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command("go", "list", "-e", "-json", "./...")
-	cmd.Dir = root
+// goCmd runs go with args in dir and returns its standard output.
+func goCmd(dir string, args ...string) ([]byte, error) {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("go list: %v\n%s", err, stderr.String())
+		return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+// list returns the files, relative to root, that go build run in dir can
+// read: those of the main module, or of every module of the go.work
+// workspace dir belongs to.
+func list(root, dir string) ([]string, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return nil, err
 	}
 	set := map[string]bool{}
-	for _, f := range []string{"go.mod", "go.sum", "go.work", "go.work.sum", "vendor"} {
-		if _, err := os.Lstat(filepath.Join(root, f)); err == nil {
-			set[f] = true
+	add := func(p string) {
+		if _, err := os.Lstat(p); err != nil {
+			return
+		}
+		if rel, err := filepath.Rel(root, p); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			set[filepath.ToSlash(rel)] = true
 		}
 	}
-	dec := json.NewDecoder(&stdout)
+	// The main modules: one, or each module a go.work uses.
+	out, err := goCmd(dir, "list", "-m", "-json")
+	if err != nil {
+		return nil, err
+	}
+	var patterns []string
+	for dec := json.NewDecoder(bytes.NewReader(out)); ; {
+		var m module
+		if err := dec.Decode(&m); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		if m.Dir == "" {
+			continue
+		}
+		for _, f := range []string{"go.mod", "go.sum", "vendor"} {
+			add(filepath.Join(m.Dir, f))
+		}
+		patterns = append(patterns, m.Path+"/...")
+	}
+	if work, err := goCmd(dir, "env", "GOWORK"); err == nil {
+		if w := strings.TrimSpace(string(work)); w != "" && w != "off" {
+			add(w)
+			add(w + ".sum")
+			add(filepath.Join(filepath.Dir(w), "vendor"))
+		}
+	}
+	out, err = goCmd(dir, append([]string{"list", "-e", "-json"}, patterns...)...)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
 		var p pkg
 		if err := dec.Decode(&p); err == io.EOF {
@@ -73,16 +129,11 @@ func list(dir string) ([]string, error) {
 		if p.Module == nil || !p.Module.Main {
 			continue
 		}
-		rel, err := filepath.Rel(root, p.Dir)
-		if err != nil || strings.HasPrefix(rel, "..") {
-			continue
-		}
 		for _, names := range [][]string{p.GoFiles, p.CgoFiles, p.CFiles, p.CXXFiles, p.MFiles, p.HFiles, p.FFiles, p.SFiles, p.SwigFiles, p.SwigCXXFiles, p.SysoFiles, p.EmbedFiles, p.IgnoredGoFiles, p.IgnoredOtherFiles} {
 			for _, n := range names {
-				if strings.HasSuffix(n, "_test.go") {
-					continue
+				if !strings.HasSuffix(n, "_test.go") {
+					add(filepath.Join(p.Dir, n))
 				}
-				set[filepath.ToSlash(filepath.Join(rel, n))] = true
 			}
 		}
 	}

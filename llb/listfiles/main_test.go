@@ -31,12 +31,54 @@ func TestList(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := list(dir)
+	got, err := list(dir, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"asm/add.go", "asm/add_amd64.s", "go.mod", "main.go", "web/static/index.html", "web/web.go", "web/web_windows.go"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestListWorkspace(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"go.work":        "go 1.26\n\nuse (\n\t./svc/a\n\t./lib\n)\n",
+		"README.md":      "# docs\n",
+		"svc/a/go.mod":   "module example.com/a\n\ngo 1.26\n",
+		"svc/a/main.go":  "package main\n\nimport _ \"example.com/lib\"\n\nfunc main() {}\n",
+		"svc/a/notes.md": "x\n",
+		"lib/go.mod":     "module example.com/lib\n\ngo 1.26\n",
+		"lib/lib.go":     "package lib\n",
+		"lib/sub/sub.go": "package sub\n",
+		"other/go.mod":   "module example.com/other\n\ngo 1.26\n",
+		"other/o.go":     "package other\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := list(root, filepath.Join(root, "svc/a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"go.work", "lib/go.mod", "lib/lib.go", "lib/sub/sub.go", "svc/a/go.mod", "svc/a/main.go"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	// With GOWORK=off only the module in dir counts.
+	t.Setenv("GOWORK", "off")
+	got, err = list(root, filepath.Join(root, "svc/a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"svc/a/go.mod", "svc/a/main.go"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("GOWORK=off: got %q, want %q", got, want)
 	}
 }
