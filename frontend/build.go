@@ -8,9 +8,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/exporter/containerimage/exptypes"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
 	"github.com/distribution/reference"
 	bk "github.com/moby/buildkit/client/llb"
@@ -57,11 +64,12 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	mod, err := readGoMod(ctx, c, *mainCtx)
+	goEnv := f.GoEnv(bc.BuildArgs)
+	mod, err := readModule(ctx, c, *mainCtx, spec.ModuleDir(f.Go.Dir), goEnv)
 	if err != nil {
-		return nil, err
+		return nil, withSource(fieldError(src.Filename, f, "go.dir", err), src.SourceMap)
 	}
-	rf, err := f.Resolve(src.Filename, mod)
+	rf, err := f.Resolve(src.Filename, mod.Module)
 	if err != nil {
 		return nil, withSource(err, src.SourceMap)
 	}
@@ -87,18 +95,29 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	}
 
 	buildPlatform := bc.BuildPlatforms[0]
-	builder, err := loadImage(ctx, bc, c, rf.Go.Image, buildPlatform)
+	builder, builderConfig, err := loadImage(ctx, bc, c, rf.Go.Image, buildPlatform)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("builder image: %w", err)
+	}
+	if builderConfig != nil {
+		for _, kv := range builderConfig.Config.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			builder = builder.AddEnv(k, v)
+		}
 	}
 
 	sources, err := listSources(ctx, c, bc, gbllb.Input{
-		File: rf, Context: *mainCtx, Builder: builder,
+		File: rf, Context: *mainCtx, Builder: builder, Work: mod.Work, Vendor: mod.Vendor, GoEnv: goEnv,
 		BuildPlatform: buildPlatform, TargetPlatform: buildPlatform, CacheNS: bc.CacheIDNamespace,
 	})
 	if err != nil {
 		return nil, err
 	}
+	var img *spec.Image
+	if name != gbllb.BinariesTarget {
+		img = rf.Image(name)
+	}
+	annotations := newAnnotations()
 
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
 		target := buildPlatform
@@ -109,6 +128,9 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			File:           rf,
 			Context:        *mainCtx,
 			Builder:        builder,
+			Work:           mod.Work,
+			Vendor:         mod.Vendor,
+			GoEnv:          goEnv,
 			BuildPlatform:  buildPlatform,
 			TargetPlatform: target,
 			Values:         values,
@@ -118,6 +140,13 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			CacheNS:        bc.CacheIDNamespace,
 			SourceFiles:    sources,
 			Locate:         locator(rf, src.SourceMap),
+		}
+		if img != nil && !img.Scratch() {
+			st, cfg, err := loadImage(ctx, bc, c, img.BaseRef(), target)
+			if err != nil {
+				return nil, withSource(fieldError(src.Filename, rf, fmt.Sprintf("images[%d].base", slices.Index(imageNames(rf), img.Name)), fmt.Errorf("base image %s: %w", img.BaseRef(), err)), src.SourceMap)
+			}
+			in.Base = &gbllb.Base{State: st, Config: cfg}
 		}
 		var res *gbllb.Result
 		if name == gbllb.BinariesTarget {
@@ -132,12 +161,18 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		annotations.set(target, res.Annotations)
 		return &dockerui.BuildResult{Reference: ref, Image: &res.Config, Epoch: epoch}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return rb.Finalize()
+	res, err := rb.Finalize()
+	if err != nil {
+		return nil, err
+	}
+	annotations.addTo(res)
+	return res, nil
 }
 
 // templateValues are the values of gobuild.yaml templates, from the build
@@ -250,53 +285,105 @@ func solve(ctx context.Context, c client.Client, st bk.State, cacheImports []cli
 	return res.SingleRef()
 }
 
-// readGoMod reads go.mod at the root of the build context.
-func readGoMod(ctx context.Context, c client.Client, st bk.State) (spec.Module, error) {
-	ref, err := solve(ctx, c, st, nil)
-	if err != nil {
-		return spec.Module{}, fmt.Errorf("loading the build context: %w", err)
-	}
-	dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: "go.mod"})
-	if err != nil {
-		return spec.Module{}, fmt.Errorf("no go.mod at the root of the build context: gobuild builds a Go module, so run it in the directory that holds go.mod (%w)", err)
-	}
-	return spec.ParseGoMod("go.mod", dt)
+// module is what the frontend reads of the module before building.
+type module struct {
+	spec.Module
+	Work   *gbllb.Work
+	Vendor bool
 }
 
-// loadImage returns the image ref on platform p, with its config applied: a
-// named context (--build-context) of that name wins over the registry.
-func loadImage(ctx context.Context, bc *dockerui.Client, c client.Client, ref string, p ocispecs.Platform) (bk.State, error) {
+// readModule reads go.mod in dir, the go.work in dir or above it (unless
+// GOWORK=off) and whether the module is built from vendor/.
+func readModule(ctx context.Context, c client.Client, st bk.State, dir string, goEnv map[string]string) (module, error) {
+	var m module
+	ref, err := solve(ctx, c, st, nil)
+	if err != nil {
+		return m, fmt.Errorf("loading the build context: %w", err)
+	}
+	exists := func(p string) bool {
+		_, err := ref.StatFile(ctx, client.StatRequest{Path: p})
+		return err == nil
+	}
+	gomod := path.Join(dir, "go.mod")
+	dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: gomod})
+	if err != nil {
+		if dir == "." {
+			return m, fmt.Errorf("no go.mod at the root of the build context: gobuild builds a Go module, so run it in the directory that holds go.mod or set go.dir (%w)", err)
+		}
+		return m, fmt.Errorf("no go.mod in %s/ of the build context (%w)", dir, err)
+	}
+	if m.Module, err = spec.ParseGoMod(gomod, dt); err != nil {
+		return m, err
+	}
+	vendorDir := dir
+	if goEnv["GOWORK"] != "off" {
+		for d := dir; ; d = path.Dir(d) {
+			p := path.Join(d, "go.work")
+			if exists(p) {
+				dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: p})
+				if err != nil {
+					return m, err
+				}
+				uses, err := spec.ParseGoWork(p, dt)
+				if err != nil {
+					return m, err
+				}
+				m.Work = &gbllb.Work{Dir: d, Uses: uses}
+				vendorDir = d
+				break
+			}
+			if d == "." {
+				break
+			}
+		}
+	}
+	flags := " " + goEnv["GOFLAGS"] + " "
+	m.Vendor = exists(path.Join(vendorDir, "vendor", "modules.txt")) &&
+		!strings.Contains(flags, " -mod=mod ") && !strings.Contains(flags, " -mod=readonly ")
+	return m, nil
+}
+
+// fieldError turns err into a spec error naming field of f, so that it
+// carries the file, line and column.
+func fieldError(filename string, f *spec.File, field string, err error) error {
+	if _, ok := err.(spec.Errors); ok {
+		return err
+	}
+	return spec.Errors{&spec.Error{File: filename, Pos: f.Pos(field), Field: field, Msg: err.Error()}}
+}
+
+// loadImage returns the image ref on platform p and its config: a named
+// context (--build-context) of that name wins over the registry. A registry
+// image is pinned to the digest its config was resolved from.
+func loadImage(ctx context.Context, bc *dockerui.Client, c client.Client, ref string, p ocispecs.Platform) (bk.State, *dockerspec.DockerOCIImage, error) {
 	nc, err := bc.NamedContext(ref, dockerui.ContextOpt{Platform: &p, ResolveMode: bc.ImageResolveMode.String()})
 	if err != nil {
-		return bk.State{}, err
+		return bk.State{}, nil, err
 	}
 	if nc != nil {
 		st, img, err := nc.Load(ctx)
 		if err != nil {
-			return bk.State{}, err
+			return bk.State{}, nil, err
 		}
 		if st != nil {
-			s := *st
-			if img != nil {
-				for _, kv := range img.Config.Env {
-					k, v, _ := strings.Cut(kv, "=")
-					s = s.AddEnv(k, v)
-				}
-			}
-			return s, nil
+			return *st, img, nil
 		}
 	}
 	named, err := reference.ParseNormalizedNamed(ref)
 	if err != nil {
-		return bk.State{}, fmt.Errorf("builder image %q: %w", ref, err)
+		return bk.State{}, nil, fmt.Errorf("%q: %w", ref, err)
 	}
 	named = reference.TagNameOnly(named)
-	_, dgst, cfg, err := c.ResolveImageConfig(ctx, named.String(), sourceresolver.Opt{
+	_, dgst, dt, err := c.ResolveImageConfig(ctx, named.String(), sourceresolver.Opt{
 		LogName:  "[internal] load metadata for " + named.String(),
 		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: bc.ImageResolveMode.String()},
 	})
 	if err != nil {
-		return bk.State{}, fmt.Errorf("builder image %s: %w", named, err)
+		return bk.State{}, nil, fmt.Errorf("%s: %w", named, err)
+	}
+	var cfg dockerspec.DockerOCIImage
+	if err := json.Unmarshal(dt, &cfg); err != nil {
+		return bk.State{}, nil, fmt.Errorf("%s: reading its config: %w", named, err)
 	}
 	pinned := named.String()
 	if _, ok := named.(reference.Digested); !ok {
@@ -304,8 +391,64 @@ func loadImage(ctx context.Context, bc *dockerui.Client, c client.Client, ref st
 			pinned = d.String()
 		}
 	}
-	st := bk.Image(pinned, bk.Platform(p), bc.ImageResolveMode, bk.WithCustomName("[internal] builder "+named.String()))
-	return st.WithImageConfig(cfg)
+	st := bk.Image(pinned, bk.Platform(p), bc.ImageResolveMode, bk.WithCustomName("[internal] load "+named.String()))
+	return st, &cfg, nil
+}
+
+// annotations collects each platform's manifest annotations, as the build
+// callbacks run concurrently.
+type annotations struct {
+	mu sync.Mutex
+	m  map[string]map[string]string // platform -> key -> value
+}
+
+func newAnnotations() *annotations { return &annotations{m: map[string]map[string]string{}} }
+
+func (a *annotations) set(p ocispecs.Platform, kv map[string]string) {
+	if len(kv) == 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.m[platforms.FormatAll(platforms.Normalize(p))] = kv
+}
+
+// addTo returns the annotations to the exporter through res's metadata: on
+// the manifest of a single-platform image; on each platform's manifest, and
+// on the index for those all platforms agree on, for an index.
+func (a *annotations) addTo(res *client.Result) {
+	if len(a.m) == 0 {
+		return
+	}
+	if res.Ref != nil && len(res.Refs) == 0 {
+		for _, kv := range a.m {
+			for _, k := range slices.Sorted(maps.Keys(kv)) {
+				res.AddMeta(exptypes.AnnotationManifestKey(nil, k), []byte(kv[k]))
+			}
+		}
+		return
+	}
+	var common map[string]string
+	for _, ps := range slices.Sorted(maps.Keys(a.m)) {
+		kv := a.m[ps]
+		p, err := platforms.Parse(ps)
+		if err != nil {
+			continue
+		}
+		for _, k := range slices.Sorted(maps.Keys(kv)) {
+			res.AddMeta(exptypes.AnnotationManifestKey(&p, k), []byte(kv[k]))
+		}
+		if common == nil {
+			common = maps.Clone(kv)
+		} else {
+			maps.DeleteFunc(common, func(k, v string) bool { return kv[k] != v })
+		}
+	}
+	if len(a.m) == len(res.Refs) {
+		for _, k := range slices.Sorted(maps.Keys(common)) {
+			res.AddMeta(exptypes.AnnotationIndexKey(k), []byte(common[k]))
+		}
+	}
 }
 
 // locator maps a gobuild.yaml field to its lines, for BuildKit's source maps.
