@@ -1,22 +1,39 @@
 // Command mkimage assembles a container image from a root filesystem tarball
-// plus host files and directories, keeps it in an OCI layout on disk and
-// pushes it to a registry under one or more tags. It is used by
-// hack/testbed/up to make the local golang builder image.
+// (or a part of it), host files and directories, and files and directories
+// given on the command line; keeps it in an OCI layout on disk and pushes it
+// to a registry under one or more tags. It is used by hack/testbed/up to make
+// the local golang builder image and the distroless static stand-in.
+//
+// Without -platform the image is a single manifest for the host platform.
+// With -platform (repeatable) it is an image index: the same layers with one
+// config and manifest per platform, which suits images whose files do not
+// depend on the architecture.
 //
 // Layers are deterministic: entries are sorted, timestamps are set to -epoch,
 // user and group names are dropped, and gzip output is produced by the Go
 // standard library at a fixed level. The same inputs give the same digest.
 //
+// Files and directories from -file and -mkdir go into one last layer, with
+// numeric owners (0:0 unless given) and any missing parent directories
+// (0755, 0:0).
+//
 // The image in the layout is annotated with a hash of its inputs (flags plus
-// the names, sizes, modes and mtimes of the host files). When a matching
-// image is already in the layout it is reused and only pushed, so a restarted
-// registry is refilled without rebuilding the layers or the rootfs.
+// the names, sizes, modes and mtimes of the host files, and the contents of
+// -file files). When a matching image is already in the layout it is reused
+// and only pushed, so a restarted registry is refilled without rebuilding the
+// layers or the rootfs.
 //
 // Example:
 //
 //	mkimage -rootfs rootfs.tar -add /usr/local/go:/usr/local/go \
 //	  -mkdir /go:1777 -env GOPATH=/go -workdir /go -cmd '["bash"]' \
 //	  -layout state/oci -name golang -tag 127.0.0.1:5000/library/golang:1.26
+//
+//	mkimage -rootfs rootfs.tar -rootfs-path usr/share/zoneinfo \
+//	  -file /etc/passwd:644="$passwd" -file /etc/ssl/certs/ca.crt:644=@/etc/ssl/certs/ca.crt \
+//	  -mkdir /home/nonroot:700:65532:65532 -user 65532 \
+//	  -platform linux/amd64 -platform linux/arm64/v8 \
+//	  -layout state/oci-distroless -name static-nonroot -tag 127.0.0.1:5000/distroless/static:nonroot
 package main
 
 import (
@@ -53,6 +70,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/match"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
@@ -74,23 +92,35 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 type addSpec struct{ src, dst string }
 
 type mkdirSpec struct {
-	dst  string
-	mode int64
+	dst      string
+	mode     int64
+	uid, gid int
+}
+
+type fileSpec struct {
+	dst      string
+	mode     int64
+	uid, gid int
+	data     []byte
 }
 
 type options struct {
-	rootfs  string
-	adds    []addSpec
-	mkdirs  []mkdirSpec
-	env     []string
-	labels  map[string]string
-	workdir string
-	cmd     []string
-	layout  string
-	name    string
-	tags    []string
-	epoch   time.Time
-	status  bool
+	rootfs      string
+	rootfsPaths []string
+	adds        []addSpec
+	mkdirs      []mkdirSpec
+	files       []fileSpec
+	env         []string
+	labels      map[string]string
+	user        string
+	workdir     string
+	cmd         []string
+	platforms   []v1.Platform
+	layout      string
+	name        string
+	tags        []string
+	epoch       time.Time
+	status      bool
 }
 
 func main() {
@@ -108,17 +138,21 @@ func main() {
 }
 
 func parseFlags() (*options, error) {
-	var adds, mkdirs, envs, labels, tags listFlag
+	var rootfsPaths, adds, mkdirs, files, envs, labels, platforms, tags listFlag
 	o := &options{labels: map[string]string{}}
 	flag.StringVar(&o.rootfs, "rootfs", "", "root filesystem tarball (.tar or .tar.gz), the first layer")
+	flag.Var(&rootfsPaths, "rootfs-path", "PATH: take only PATH, what is below it and its parent directories from -rootfs (repeatable)")
 	flag.Var(&adds, "add", "SRC:DST host file or directory copied to DST, one layer each (repeatable; owner forced to 0:0)")
-	flag.Var(&mkdirs, "mkdir", "DST[:MODE] directory (octal mode, default 755) in a last layer (repeatable)")
+	flag.Var(&mkdirs, "mkdir", "DST[:MODE[:UID:GID]] directory (octal mode, default 755; owner 0:0) in a last layer (repeatable)")
+	flag.Var(&files, "file", "DST[:MODE[:UID:GID]]=TEXT or =@HOSTFILE regular file (mode default 644; owner 0:0) in the last layer (repeatable)")
 	flag.Var(&envs, "env", "K=V image config Env entry (repeatable)")
 	flag.Var(&labels, "label", "K=V image config label (repeatable)")
+	flag.StringVar(&o.user, "user", "", "image config User")
 	flag.StringVar(&o.workdir, "workdir", "", "image config WorkingDir")
 	cmd := flag.String("cmd", "", `image config Cmd as a JSON array, e.g. '["bash"]'`)
 	flag.StringVar(&o.layout, "layout", "", "OCI layout directory that keeps the image (required)")
 	flag.StringVar(&o.name, "name", "", "name of the image in the layout (org.opencontainers.image.ref.name; required)")
+	flag.Var(&platforms, "platform", "OS/ARCH[/VARIANT]: make an image index with one manifest per platform, same layers (repeatable; default: one image for the host platform)")
 	flag.Var(&tags, "tag", "registry reference to push to (repeatable; plain HTTP is allowed)")
 	epoch := flag.Int64("epoch", 0, "timestamp (unix seconds) for all files and the config")
 	flag.BoolVar(&o.status, "status", false, "only print what would be done: up-to-date, push or build")
@@ -136,20 +170,59 @@ func parseFlags() (*options, error) {
 		}
 		o.adds = append(o.adds, addSpec{src: src, dst: path.Clean(dst)})
 	}
+	for _, p := range rootfsPaths {
+		n := cleanName(p)
+		if n == "" {
+			return nil, fmt.Errorf("bad -rootfs-path %q: want a path below /", p)
+		}
+		o.rootfsPaths = append(o.rootfsPaths, n)
+	}
+	if len(o.rootfsPaths) > 0 && o.rootfs == "" {
+		return nil, errors.New("-rootfs-path needs -rootfs")
+	}
 	for _, m := range mkdirs {
-		dst, mode, ok := strings.Cut(m, ":")
-		if !path.IsAbs(dst) {
-			return nil, fmt.Errorf("bad -mkdir %q: path must be absolute", m)
+		dst, mode, uid, gid, err := parseEntry(m, 0o755)
+		if err != nil {
+			return nil, fmt.Errorf("bad -mkdir %q: %v", m, err)
 		}
-		spec := mkdirSpec{dst: path.Clean(dst), mode: 0o755}
-		if ok {
-			v, err := strconv.ParseInt(mode, 8, 64)
-			if err != nil || v < 0 || v > 0o7777 {
-				return nil, fmt.Errorf("bad -mkdir mode in %q", m)
+		o.mkdirs = append(o.mkdirs, mkdirSpec{dst: dst, mode: mode, uid: uid, gid: gid})
+	}
+	for _, f := range files {
+		spec, content, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, fmt.Errorf("bad -file %q: want DST[:MODE[:UID:GID]]=TEXT or =@HOSTFILE", f)
+		}
+		dst, mode, uid, gid, err := parseEntry(spec, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("bad -file %q: %v", spec, err)
+		}
+		fspec := fileSpec{dst: dst, mode: mode, uid: uid, gid: gid, data: []byte(content)}
+		if from, ok := strings.CutPrefix(content, "@"); ok {
+			if fspec.data, err = os.ReadFile(from); err != nil {
+				return nil, fmt.Errorf("-file %s: %w", dst, err)
 			}
-			spec.mode = v
 		}
-		o.mkdirs = append(o.mkdirs, spec)
+		o.files = append(o.files, fspec)
+	}
+	seen := map[string]bool{}
+	for _, m := range o.mkdirs {
+		if seen[m.dst] {
+			return nil, fmt.Errorf("%s is given twice", m.dst)
+		}
+		seen[m.dst] = true
+	}
+	for _, f := range o.files {
+		if seen[f.dst] {
+			return nil, fmt.Errorf("%s is given twice", f.dst)
+		}
+		seen[f.dst] = true
+	}
+	for _, p := range platforms {
+		pl, err := v1.ParsePlatform(p)
+		if err != nil || pl.OS == "" || pl.Architecture == "" {
+			return nil, fmt.Errorf("bad -platform %q: want OS/ARCH[/VARIANT]", p)
+		}
+		o.platforms = append(o.platforms, *pl)
 	}
 	for _, e := range envs {
 		if !strings.Contains(e, "=") {
@@ -174,6 +247,34 @@ func parseFlags() (*options, error) {
 	return o, nil
 }
 
+// parseEntry parses DST[:MODE[:UID:GID]] (octal mode, numeric owner).
+func parseEntry(s string, defMode int64) (dst string, mode int64, uid, gid int, err error) {
+	parts := strings.Split(s, ":")
+	if !path.IsAbs(parts[0]) || path.Clean(parts[0]) == "/" {
+		return "", 0, 0, 0, errors.New("path must be absolute and not /")
+	}
+	dst, mode = path.Clean(parts[0]), defMode
+	switch len(parts) {
+	case 1:
+	case 2, 4:
+		if mode, err = strconv.ParseInt(parts[1], 8, 64); err != nil || mode < 0 || mode > 0o7777 {
+			return "", 0, 0, 0, fmt.Errorf("bad octal mode %q", parts[1])
+		}
+		if len(parts) == 4 {
+			uid, err = strconv.Atoi(parts[2])
+			if err == nil {
+				gid, err = strconv.Atoi(parts[3])
+			}
+			if err != nil || uid < 0 || gid < 0 {
+				return "", 0, 0, 0, fmt.Errorf("bad numeric owner %s:%s", parts[2], parts[3])
+			}
+		}
+	default:
+		return "", 0, 0, 0, errors.New("want DST[:MODE[:UID:GID]]")
+	}
+	return dst, mode, uid, gid, nil
+}
+
 func run(ctx context.Context, o *options) error {
 	key, err := inputKey(o)
 	if err != nil {
@@ -183,7 +284,7 @@ func run(ctx context.Context, o *options) error {
 	if err != nil {
 		return err
 	}
-	img, err := findImage(lp, o.name, key)
+	img, err := findArtifact(lp, o.name, key)
 	if err != nil {
 		return err
 	}
@@ -281,6 +382,26 @@ func inputKey(o *options) (string, error) {
 		w("label", k, o.labels[k])
 	}
 	w("workdir", o.workdir, "cmd", o.cmd, "epoch", o.epoch.Unix())
+	// Inputs added after the first version are only hashed when used, so
+	// that images made without them keep their key.
+	for _, p := range o.rootfsPaths {
+		w("rootfs-path", p)
+	}
+	for _, f := range o.files {
+		sum := sha256.Sum256(f.data)
+		w("file", f.dst, f.mode, f.uid, f.gid, hex.EncodeToString(sum[:]))
+	}
+	for _, m := range o.mkdirs {
+		if m.uid != 0 || m.gid != 0 {
+			w("mkdir-owner", m.dst, m.uid, m.gid)
+		}
+	}
+	if o.user != "" {
+		w("user", o.user)
+	}
+	for _, p := range o.platforms {
+		w("platform", p.String())
+	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
@@ -294,7 +415,13 @@ func openLayout(dir string) (layout.Path, error) {
 	return layout.Write(dir, empty.Index)
 }
 
-func findImage(lp layout.Path, refName, key string) (v1.Image, error) {
+// artifact is what mkimage makes: a v1.Image, or a v1.ImageIndex with -platform.
+type artifact interface {
+	remote.Taggable
+	Digest() (v1.Hash, error)
+}
+
+func findArtifact(lp layout.Path, refName, key string) (artifact, error) {
 	idx, err := lp.ImageIndex()
 	if err != nil {
 		return nil, err
@@ -307,18 +434,53 @@ func findImage(lp layout.Path, refName, key string) (v1.Image, error) {
 		if d.Annotations[annRefName] != refName || d.Annotations[annInputs] != key {
 			continue
 		}
-		img, err := lp.Image(d.Digest)
-		if err != nil {
-			return nil, err
+		var a artifact
+		if d.MediaType.IsIndex() {
+			ii, err := idx.ImageIndex(d.Digest)
+			if err != nil {
+				return nil, err
+			}
+			err = checkIndexBlobs(lp, ii)
+			a = ii
+		} else {
+			img, err := lp.Image(d.Digest)
+			if err != nil {
+				return nil, err
+			}
+			err = checkBlobs(lp, img)
+			a = img
 		}
 		// All blobs must still be there.
-		if err := checkBlobs(lp, img); err != nil {
+		if err != nil {
 			log.Printf("%s: layout copy is incomplete (%v); rebuilding", refName, err)
 			return nil, nil
 		}
-		return img, nil
+		return a, nil
 	}
 	return nil, nil
+}
+
+func checkIndexBlobs(lp layout.Path, ii v1.ImageIndex) error {
+	im, err := ii.IndexManifest()
+	if err != nil {
+		return err
+	}
+	for _, d := range im.Manifests {
+		if !d.MediaType.IsImage() {
+			return fmt.Errorf("unexpected %s in index", d.MediaType)
+		}
+		if err := checkBlob(lp, d); err != nil {
+			return err
+		}
+		img, err := ii.Image(d.Digest)
+		if err != nil {
+			return err
+		}
+		if err := checkBlobs(lp, img); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func checkBlobs(lp layout.Path, img v1.Image) error {
@@ -328,13 +490,20 @@ func checkBlobs(lp layout.Path, img v1.Image) error {
 	}
 	descs := append([]v1.Descriptor{m.Config}, m.Layers...)
 	for _, d := range descs {
-		fi, err := os.Stat(filepath.Join(string(lp), "blobs", d.Digest.Algorithm, d.Digest.Hex))
-		if err != nil {
+		if err := checkBlob(lp, d); err != nil {
 			return err
 		}
-		if fi.Size() != d.Size {
-			return fmt.Errorf("blob %s has size %d, want %d", d.Digest, fi.Size(), d.Size)
-		}
+	}
+	return nil
+}
+
+func checkBlob(lp layout.Path, d v1.Descriptor) error {
+	fi, err := os.Stat(filepath.Join(string(lp), "blobs", d.Digest.Algorithm, d.Digest.Hex))
+	if err != nil {
+		return err
+	}
+	if fi.Size() != d.Size {
+		return fmt.Errorf("blob %s has size %d, want %d", d.Digest, fi.Size(), d.Size)
 	}
 	return nil
 }
@@ -349,13 +518,22 @@ func upToDate(refs []name.Reference, want v1.Hash, ropts []remote.Option) bool {
 	return true
 }
 
-func push(refs []name.Reference, img v1.Image, ropts []remote.Option) error {
+func push(refs []name.Reference, img artifact, ropts []remote.Option) error {
 	if len(refs) == 0 {
 		return nil
 	}
 	d, _ := img.Digest()
 	start := time.Now()
-	if err := remote.Write(refs[0], img, ropts...); err != nil {
+	var err error
+	switch a := img.(type) {
+	case v1.Image:
+		err = remote.Write(refs[0], a, ropts...)
+	case v1.ImageIndex:
+		err = remote.WriteIndex(refs[0], a, ropts...)
+	default:
+		err = fmt.Errorf("unexpected %T", img)
+	}
+	if err != nil {
 		return fmt.Errorf("pushing %s: %w", refs[0], err)
 	}
 	for _, r := range refs[1:] {
@@ -374,9 +552,10 @@ func push(refs []name.Reference, img v1.Image, ropts []remote.Option) error {
 	return nil
 }
 
-// build makes the layers in parallel, writes the image to the layout
-// (replacing an older image of the same name) and removes unused blobs.
-func build(lp layout.Path, o *options, key string) (v1.Image, error) {
+// build makes the layers in parallel, writes the image (or, with -platform,
+// the index) to the layout, replacing an older one of the same name, and
+// removes unused blobs.
+func build(lp layout.Path, o *options, key string) (artifact, error) {
 	type job struct {
 		createdBy string
 		write     func(tw *tar.Writer) error
@@ -384,9 +563,13 @@ func build(lp layout.Path, o *options, key string) (v1.Image, error) {
 	var jobs []job
 	if o.rootfs != "" {
 		rootfs := o.rootfs
+		createdBy := "rootfs " + filepath.Base(rootfs)
+		if len(o.rootfsPaths) > 0 {
+			createdBy += ": " + strings.Join(o.rootfsPaths, " ")
+		}
 		jobs = append(jobs, job{
-			createdBy: "rootfs " + filepath.Base(rootfs),
-			write:     func(tw *tar.Writer) error { return writeRootfs(tw, rootfs, o.epoch) },
+			createdBy: createdBy,
+			write:     func(tw *tar.Writer) error { return writeRootfs(tw, rootfs, o.rootfsPaths, o.epoch) },
 		})
 	}
 	for _, a := range o.adds {
@@ -396,18 +579,34 @@ func build(lp layout.Path, o *options, key string) (v1.Image, error) {
 			write:     func(tw *tar.Writer) error { return writeHostPath(tw, a, o.epoch) },
 		})
 	}
-	if len(o.mkdirs) > 0 {
+	if len(o.mkdirs) > 0 || len(o.files) > 0 {
 		var names []string
 		for _, m := range o.mkdirs {
-			names = append(names, fmt.Sprintf("%s:%o", m.dst, m.mode))
+			n := fmt.Sprintf("%s:%o", m.dst, m.mode)
+			if m.uid != 0 || m.gid != 0 {
+				n += fmt.Sprintf(":%d:%d", m.uid, m.gid)
+			}
+			names = append(names, n)
 		}
+		var parts []string
+		if len(names) > 0 {
+			parts = append(parts, "mkdir "+strings.Join(names, " "))
+		}
+		if len(o.files) > 0 {
+			names = names[:0]
+			for _, f := range o.files {
+				names = append(names, f.dst)
+			}
+			parts = append(parts, "files "+strings.Join(names, " "))
+		}
+		createdBy := strings.Join(parts, "; ")
 		jobs = append(jobs, job{
-			createdBy: "mkdir " + strings.Join(names, " "),
-			write:     func(tw *tar.Writer) error { return writeMkdirs(tw, o.mkdirs, o.epoch) },
+			createdBy: createdBy,
+			write:     func(tw *tar.Writer) error { return writeEntries(tw, o.mkdirs, o.files, o.epoch) },
 		})
 	}
 	if len(jobs) == 0 {
-		return nil, errors.New("nothing to build: give -rootfs, -add or -mkdir")
+		return nil, errors.New("nothing to build: give -rootfs, -add, -mkdir or -file")
 	}
 
 	layers := make([]v1.Layer, len(jobs))
@@ -442,40 +641,47 @@ func build(lp layout.Path, o *options, key string) (v1.Image, error) {
 	}
 	base := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	base = mutate.ConfigMediaType(base, types.OCIConfigJSON)
-	img, err := mutate.Append(base, adds...)
-	if err != nil {
-		return nil, err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.OS = runtime.GOOS
-	cf.Architecture = runtime.GOARCH
-	if runtime.GOARCH == "arm64" {
-		cf.Variant = "v8"
-	}
-	cf.Created = created
-	cf.Config.Env = o.env
-	cf.Config.WorkingDir = o.workdir
-	cf.Config.Cmd = o.cmd
-	if len(o.labels) > 0 {
-		cf.Config.Labels = o.labels
-	}
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		return nil, err
-	}
-	img, err = mutate.CreatedAt(img, created)
+	layered, err := mutate.Append(base, adds...)
 	if err != nil {
 		return nil, err
 	}
 
 	ann := map[string]string{annRefName: o.name, annInputs: key}
-	if err := lp.ReplaceImage(img, match.Annotation(annRefName, o.name), layout.WithAnnotations(ann)); err != nil {
-		return nil, err
+	var out artifact
+	if len(o.platforms) == 0 {
+		p := v1.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
+		if runtime.GOARCH == "arm64" {
+			p.Variant = "v8"
+		}
+		img, err := withConfig(layered, o, p)
+		if err != nil {
+			return nil, err
+		}
+		if err := lp.ReplaceImage(img, match.Annotation(annRefName, o.name), layout.WithAnnotations(ann)); err != nil {
+			return nil, err
+		}
+		out = img
+	} else {
+		idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+		for _, p := range o.platforms {
+			img, err := withConfig(layered, o, p)
+			if err != nil {
+				return nil, err
+			}
+			desc, err := partial.Descriptor(img)
+			if err != nil {
+				return nil, err
+			}
+			// Only what a registry's index has: no artifactType.
+			d := v1.Descriptor{MediaType: desc.MediaType, Size: desc.Size, Digest: desc.Digest, Platform: &p}
+			idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: describedImage{img, d}})
+		}
+		if err := lp.ReplaceIndex(idx, match.Annotation(annRefName, o.name), layout.WithAnnotations(ann)); err != nil {
+			return nil, err
+		}
+		out = idx
 	}
+
 	//nolint:staticcheck // GarbageCollect is marked experimental; it only lists blobs.
 	unused, err := lp.GarbageCollect()
 	if err != nil {
@@ -486,7 +692,43 @@ func build(lp layout.Path, o *options, key string) (v1.Image, error) {
 			return nil, err
 		}
 	}
-	return img, nil
+	return out, nil
+}
+
+// describedImage gives an image the exact descriptor it gets in an index.
+type describedImage struct {
+	v1.Image
+	desc v1.Descriptor
+}
+
+func (d describedImage) Descriptor() (*v1.Descriptor, error) { return &d.desc, nil }
+
+// withConfig sets the config of an image made of layers for platform p.
+func withConfig(layered v1.Image, o *options, p v1.Platform) (v1.Image, error) {
+	created := v1.Time{Time: o.epoch}
+	cf, err := layered.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.OS = p.OS
+	cf.Architecture = p.Architecture
+	cf.Variant = p.Variant
+	cf.OSVersion = p.OSVersion
+	cf.OSFeatures = p.OSFeatures
+	cf.Created = created
+	cf.Config.Env = o.env
+	cf.Config.User = o.user
+	cf.Config.WorkingDir = o.workdir
+	cf.Config.Cmd = o.cmd
+	if len(o.labels) > 0 {
+		cf.Config.Labels = o.labels
+	}
+	img, err := mutate.ConfigFile(layered, cf)
+	if err != nil {
+		return nil, err
+	}
+	return mutate.CreatedAt(img, created)
 }
 
 // fileLayer is a gzip layer blob already written into the layout.
@@ -609,7 +851,9 @@ func cleanName(n string) string {
 // writeRootfs copies a rootfs tarball into tw with sorted, normalized
 // entries. Hard links are kept; when sorting moves a link ahead of the file
 // it points to, the roles are swapped so the data always comes first.
-func writeRootfs(tw *tar.Writer, file string, epoch time.Time) error {
+// With only (cleaned names), just those paths, what is below them and their
+// parent directories are copied.
+func writeRootfs(tw *tar.Writer, file string, only []string, epoch time.Time) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -637,6 +881,9 @@ func writeRootfs(tw *tar.Writer, file string, epoch time.Time) error {
 		}
 		n := cleanName(h.Name)
 		if n == "" {
+			continue
+		}
+		if !wanted(n, only) {
 			continue
 		}
 		h.Name = n
@@ -667,6 +914,9 @@ func writeRootfs(tw *tar.Writer, file string, epoch time.Time) error {
 		}
 		t := e.hdr.Linkname
 		te, ok := byName[t]
+		if !ok && !wanted(t, only) {
+			return fmt.Errorf("%s: hard link %s points to %s, which is outside the -rootfs-path selection", file, e.hdr.Name, t)
+		}
 		if !ok || te.hdr.Typeflag != tar.TypeReg {
 			return fmt.Errorf("%s: hard link %s points to %s, which is not a regular file in the archive", file, e.hdr.Name, t)
 		}
@@ -723,6 +973,19 @@ func writeRootfs(tw *tar.Writer, file string, epoch time.Time) error {
 		}
 	}
 	return nil
+}
+
+// wanted reports whether the rootfs entry n is selected by only (nil: all).
+func wanted(n string, only []string) bool {
+	if len(only) == 0 {
+		return true
+	}
+	for _, p := range only {
+		if n == p || strings.HasPrefix(n, p+"/") || strings.HasPrefix(p, n+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // writeHostPath copies a host file or directory tree to a.dst, owned by 0:0.
@@ -802,13 +1065,48 @@ func writeHostPath(tw *tar.Writer, a addSpec, epoch time.Time) error {
 	})
 }
 
-func writeMkdirs(tw *tar.Writer, dirs []mkdirSpec, epoch time.Time) error {
-	sorted := append([]mkdirSpec(nil), dirs...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].dst < sorted[j].dst })
-	for _, d := range sorted {
-		h := &tar.Header{Typeflag: tar.TypeDir, Name: cleanName(d.dst) + "/", Mode: d.mode}
-		normalize(h, epoch)
-		if err := tw.WriteHeader(h); err != nil {
+// writeEntries writes the -mkdir directories and -file files, sorted by
+// name, plus missing parent directories (0755, 0:0).
+func writeEntries(tw *tar.Writer, dirs []mkdirSpec, files []fileSpec, epoch time.Time) error {
+	type item struct {
+		hdr  *tar.Header
+		data []byte
+	}
+	items := map[string]item{}
+	for _, d := range dirs {
+		n := cleanName(d.dst)
+		items[n] = item{hdr: &tar.Header{Typeflag: tar.TypeDir, Name: n + "/", Mode: d.mode, Uid: d.uid, Gid: d.gid}}
+	}
+	for _, f := range files {
+		n := cleanName(f.dst)
+		items[n] = item{
+			hdr:  &tar.Header{Typeflag: tar.TypeReg, Name: n, Mode: f.mode, Uid: f.uid, Gid: f.gid, Size: int64(len(f.data))},
+			data: f.data,
+		}
+	}
+	for n := range items {
+		for p := path.Dir(n); p != "."; p = path.Dir(p) {
+			if it, ok := items[p]; ok {
+				if it.hdr.Typeflag != tar.TypeDir {
+					return fmt.Errorf("/%s is a file and a parent directory of /%s", p, n)
+				}
+				continue
+			}
+			items[p] = item{hdr: &tar.Header{Typeflag: tar.TypeDir, Name: p + "/", Mode: 0o755}}
+		}
+	}
+	names := make([]string, 0, len(items))
+	for n := range items {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		it := items[n]
+		normalize(it.hdr, epoch)
+		if err := tw.WriteHeader(it.hdr); err != nil {
+			return err
+		}
+		if _, err := tw.Write(it.data); err != nil {
 			return err
 		}
 	}
