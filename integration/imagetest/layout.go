@@ -559,3 +559,19 @@ func mknod(path string, hdr *tar.Header) error {
 	dev := minor&0xff | (major&0xfff)<<8 | (minor&^0xff)<<12 | (major&^0xfff)<<32
 	return syscall.Mknod(path, mode, int(dev))
 }
+
+// ImageIndex returns the image index of a multi-platform image: the index
+// blob index.json points to, or index.json itself when it lists the
+// platforms' manifests directly.
+func (l *Layout) ImageIndex() (*ocispec.Index, error) {
+	for _, d := range l.Index.Manifests {
+		if d.MediaType == ocispec.MediaTypeImageIndex || d.MediaType == mediaTypeDockerManifestList {
+			var idx ocispec.Index
+			if err := l.readJSON(d, &idx); err != nil {
+				return nil, err
+			}
+			return &idx, nil
+		}
+	}
+	return &l.Index, nil
+}
