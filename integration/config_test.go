@@ -180,3 +180,37 @@ func TestTzdata(t *testing.T) {
 		t.Errorf("/usr/share/zoneinfo/Europe/Paris is not a zoneinfo file: %v", err)
 	}
 }
+
+// GOPROXY from a build arg, and from go.env in the file, reaches the module
+// download: with GOPROXY=off and an empty module cache, it fails saying so.
+func TestGoProxyFromArgAndFile(t *testing.T) {
+	for _, tc := range []struct{ name, yaml string }{
+		{"build arg", ""},
+		{"go.env", "go:\n  env:\n    GOPROXY: \"off\"\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyDir(t, example("ginserver"))
+			if tc.yaml != "" {
+				if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte("# syntax=ghcr.io/gobuild/gobuild:1\n"+tc.yaml), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A cache namespace of its own gives an empty module cache.
+			ns := fmt.Sprintf("%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())
+			args := []string{"buildctl", "--debug=false", "build", "--progress=plain",
+				"--frontend", "gateway.v0", "--opt", "source=" + frontendImage,
+				"--opt", "build-arg:BUILDKIT_CACHE_MOUNT_NS=" + ns,
+				"--local", "context=.", "--local", "dockerfile=."}
+			if tc.yaml == "" {
+				args = append(args, "--opt", "build-arg:GOPROXY=off")
+			}
+			out, err := run(context.Background(), dir, args...)
+			if err == nil {
+				t.Fatalf("the build succeeded with GOPROXY=off and an empty module cache:\n%s", tail(out, 20))
+			}
+			if !strings.Contains(string(out), "module lookup disabled by GOPROXY=off") {
+				t.Errorf("the failure does not come from GOPROXY=off:\n%s", tail(out, 30))
+			}
+		})
+	}
+}
