@@ -86,35 +86,41 @@ func list(root, dir string) ([]string, error) {
 			set[filepath.ToSlash(rel)] = true
 		}
 	}
-	// The main modules: one, or each module a go.work uses.
-	out, err := goCmd(dir, "list", "-m", "-json")
+	// The main modules: the one in dir, or each module a go.work uses.
+	work, err := goCmd(dir, "env", "GOWORK")
 	if err != nil {
 		return nil, err
 	}
-	var patterns []string
-	for dec := json.NewDecoder(bytes.NewReader(out)); ; {
-		var m module
-		if err := dec.Decode(&m); err == io.EOF {
-			break
-		} else if err != nil {
+	modules := []module{{Path: ".", Dir: dir}}
+	if w := strings.TrimSpace(string(work)); w != "" && w != "off" {
+		add(w)
+		add(w + ".sum")
+		add(filepath.Join(filepath.Dir(w), "vendor"))
+		out, err := goCmd(dir, "list", "-m", "-json")
+		if err != nil {
 			return nil, err
 		}
-		if m.Dir == "" {
-			continue
+		modules = nil
+		for dec := json.NewDecoder(bytes.NewReader(out)); ; {
+			var m module
+			if err := dec.Decode(&m); err == io.EOF {
+				break
+			} else if err != nil {
+				return nil, err
+			}
+			if m.Dir != "" {
+				modules = append(modules, m)
+			}
 		}
+	}
+	var patterns []string
+	for _, m := range modules {
 		for _, f := range []string{"go.mod", "go.sum", "vendor"} {
 			add(filepath.Join(m.Dir, f))
 		}
 		patterns = append(patterns, m.Path+"/...")
 	}
-	if work, err := goCmd(dir, "env", "GOWORK"); err == nil {
-		if w := strings.TrimSpace(string(work)); w != "" && w != "off" {
-			add(w)
-			add(w + ".sum")
-			add(filepath.Join(filepath.Dir(w), "vendor"))
-		}
-	}
-	out, err = goCmd(dir, append([]string{"list", "-e", "-json"}, patterns...)...)
+	out, err := goCmd(dir, append([]string{"list", "-e", "-json"}, patterns...)...)
 	if err != nil {
 		return nil, err
 	}
