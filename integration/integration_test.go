@@ -291,19 +291,25 @@ func TestTwoPlatforms(t *testing.T) {
 // A bad gobuild.yaml fails before anything runs, naming file, line, column
 // and field, and BuildKit shows the offending line.
 func TestErrorNamesLine(t *testing.T) {
+	buildFails(t, "builds:\n  - mian: ./cmd/x\n",
+		`gobuild.yaml:3:5: builds[0].mian: unknown field "mian" (did you mean "main"?)`,
+		"  - mian: ./cmd/x", // BuildKit's source snippet
+	)
+}
+
+// buildFails builds examples/hello with yaml (after the syntax line) as its
+// gobuild.yaml through buildx, and checks that it fails printing each of wants.
+func buildFails(t *testing.T, yaml string, wants ...string) {
+	t.Helper()
 	dir := copyDir(t, example("hello"))
-	bad := "# syntax=" + frontendImage + "\nbuilds:\n  - mian: ./cmd/x\n"
-	if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte(bad), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte("# syntax="+frontendImage+"\n"+yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := run(context.Background(), dir, "docker", "buildx", "build", "-f", "gobuild.yaml", ".")
 	if err == nil {
 		t.Fatalf("build of a bad file succeeded:\n%s", out)
 	}
-	for _, want := range []string{
-		`gobuild.yaml:3:5: builds[0].mian: unknown field "mian" (did you mean "main"?)`,
-		"  - mian: ./cmd/x", // BuildKit's source snippet
-	} {
+	for _, want := range wants {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("output lacks %q:\n%s", want, tail(out, 30))
 		}

@@ -136,20 +136,28 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(tree), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./llb -update to create it)", err)
-			}
-			if tree != string(want) {
-				t.Errorf("LLB differs from %s (go test ./llb -update rewrites it):\n%s", golden, tree)
-			}
+			checkGolden(t, filepath.Join("testdata", tc.name+".golden"), tree)
 		})
+	}
+}
+
+// checkGolden compares tree with the golden file, which -update rewrites.
+func checkGolden(t *testing.T, golden, tree string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(tree), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./llb -update to create it)", err)
+	}
+	if tree != string(want) {
+		t.Errorf("LLB differs from %s (go test ./llb -update rewrites it):\n%s", golden, tree)
 	}
 }
 
@@ -556,22 +564,7 @@ func TestExamples(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden := filepath.Join("testdata", "examples", name+"-"+target+".golden")
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(golden, []byte(tree), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test ./llb -update to create it)", err)
-				}
-				if tree != string(want) {
-					t.Errorf("LLB differs from %s (go test ./llb -update rewrites it):\n%s", golden, tree)
-				}
+				checkGolden(t, filepath.Join("testdata", "examples", name+"-"+target+".golden"), tree)
 			})
 		}
 	}

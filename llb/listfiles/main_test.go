@@ -22,15 +22,7 @@ func TestList(t *testing.T) {
 		"asm/add_amd64.s":         "",
 		"asm/add.go":              "package asm\n",
 	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	got, err := list(dir, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -55,15 +47,7 @@ func TestListWorkspace(t *testing.T) {
 		"other/go.mod":   "module example.com/other\n\ngo 1.26\n",
 		"other/o.go":     "package other\n",
 	}
-	for name, body := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, root, files)
 	got, err := list(root, filepath.Join(root, "svc/a"))
 	if err != nil {
 		t.Fatal(err)
@@ -80,5 +64,18 @@ func TestListWorkspace(t *testing.T) {
 	}
 	if want := []string{"svc/a/go.mod", "svc/a/main.go"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("GOWORK=off: got %q, want %q", got, want)
+	}
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
