@@ -87,6 +87,15 @@ type Result struct {
 	Rootfs      bk.State
 	Config      dockerspec.DockerOCIImage
 	Annotations map[string]string // of the manifest
+	// Binaries are the compile steps' outputs, each holding /<binary>,
+	// for the frontend to check before the image is assembled.
+	Binaries []Binary
+}
+
+// Binary is one build's compiled binary.
+type Binary struct {
+	Build *spec.Build
+	State bk.State // holds the binary at /<Build.Binary>
 }
 
 // BinariesTarget is the target that exports just the binaries.
@@ -123,17 +132,28 @@ func Image(in Input, name string) (*Result, error) {
 	if img.Tzdata {
 		layers = append(layers, in.fromBuilder("copy time zone database", zoneinfo))
 	}
+	var bins []Binary
 	for _, id := range img.Builds {
 		b := in.File.Build(id)
 		if b == nil {
 			return nil, fmt.Errorf("image %q lists unknown build %q", img.Name, id)
 		}
-		out := in.compile(download, b, genv)
+		if !in.forTarget(b) {
+			continue
+		}
+		out, err := in.compile(download, b, genv)
+		if err != nil {
+			return nil, err
+		}
+		bins = append(bins, Binary{Build: b, State: out})
 		dst := path.Join(spec.BinDir, b.Binary)
 		layers = append(layers, bk.Scratch().File(
 			bk.Copy(out, "/"+b.Binary, dst, &bk.CopyInfo{CreateDestPath: true}),
 			bk.WithCustomNamef("[%s %s] copy %s", b.ID, plat, dst),
 		))
+	}
+	if len(bins) == 0 {
+		return nil, fmt.Errorf("image %q has no build for %s: the platforms of builds %s leave it out", img.Name, plat, strings.Join(img.Builds, ", "))
 	}
 	for i, f := range img.Files {
 		layers = append(layers, in.copyFile(img, i, f))
@@ -142,6 +162,7 @@ func Image(in Input, name string) (*Result, error) {
 		Rootfs:      bk.Merge(layers, bk.WithCustomNamef("[%s %s] assemble image", img.Name, plat)),
 		Config:      in.config(img),
 		Annotations: maps.Clone(img.Annotations),
+		Binaries:    bins,
 	}, nil
 }
 
@@ -153,15 +174,29 @@ func Binaries(in Input) (*Result, error) {
 	}
 	download := in.download()
 	var outs []bk.State
+	var bins []Binary
 	for i := range in.File.Builds {
-		outs = append(outs, in.compile(download, &in.File.Builds[i], genv))
+		b := &in.File.Builds[i]
+		if !in.forTarget(b) {
+			continue
+		}
+		out, err := in.compile(download, b, genv)
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, out)
+		bins = append(bins, Binary{Build: b, State: out})
+	}
+	if len(outs) == 0 {
+		return nil, fmt.Errorf("no build is for %s: their platforms leave it out", platforms.FormatAll(in.TargetPlatform))
 	}
 	var c dockerspec.DockerOCIImage
 	c.Platform = in.platform()
 	c.RootFS.Type = "layers"
 	return &Result{
-		Rootfs: bk.Merge(outs, bk.WithCustomNamef("[%s %s] collect binaries", BinariesTarget, platforms.FormatAll(in.TargetPlatform))),
-		Config: c,
+		Rootfs:   bk.Merge(outs, bk.WithCustomNamef("[%s %s] collect binaries", BinariesTarget, platforms.FormatAll(in.TargetPlatform))),
+		Config:   c,
+		Binaries: bins,
 	}, nil
 }
 
@@ -314,8 +349,20 @@ func buildArgs(b *spec.Build) []string {
 		args = append(args, "-trimpath")
 	}
 	args = append(args, "-buildvcs=false")
-	if len(b.Tags) > 0 {
-		args = append(args, "-tags="+strings.Join(b.Tags, ","))
+	if b.Pie {
+		args = append(args, "-buildmode=pie")
+	}
+	tags := slices.Clone(b.Tags)
+	if b.Cgo {
+		// Pure-Go name and user lookups: glibc's NSS cannot be linked statically.
+		for _, t := range []string{"netgo", "osusergo"} {
+			if !slices.Contains(tags, t) {
+				tags = append(tags, t)
+			}
+		}
+	}
+	if len(tags) > 0 {
+		args = append(args, "-tags="+strings.Join(tags, ","))
 	}
 	if len(b.Gcflags) > 0 {
 		args = append(args, "-gcflags="+strings.Join(b.Gcflags, " "))
@@ -324,6 +371,13 @@ func buildArgs(b *spec.Build) []string {
 	if *b.Strip {
 		ldflags = append([]string{"-s", "-w"}, ldflags...)
 	}
+	if externalLink(b) {
+		static := "-static"
+		if b.Pie {
+			static = "-static-pie"
+		}
+		ldflags = append(ldflags, "-linkmode=external", "-extldflags="+static)
+	}
 	ldflags = append(ldflags, b.Ldflags...)
 	args = append(args, "-ldflags="+strings.Join(ldflags, " "))
 	args = append(args, b.Flags...)
@@ -331,7 +385,24 @@ func buildArgs(b *spec.Build) []string {
 }
 
 // compile builds one binary for the target platform; the result holds it at /<binary>.
-func (in Input) compile(download bk.State, b *spec.Build, genv []string) bk.State {
+func (in Input) compile(download bk.State, b *spec.Build, genv []string) (bk.State, error) {
+	i := slices.IndexFunc(in.File.Builds, func(x spec.Build) bool { return x.ID == b.ID })
+	root := download
+	var extra []bk.RunOption
+	if externalLink(b) {
+		if err := in.checkExternal(i, b); err != nil {
+			return bk.State{}, err
+		}
+		var cc string
+		root, cc = in.cToolchain()
+		extra = append(extra, bk.AddEnv("CGO_ENABLED", "1"), bk.AddEnv("CC", cc))
+		if !in.native() && !in.Vendor {
+			// Mounting the download orders the compile after it.
+			extra = append(extra, bk.AddMount(path.Join(toolDir, "downloaded"), download, bk.Readonly))
+		} else {
+			root = download
+		}
+	}
 	opts := []bk.RunOption{
 		bk.Args(buildArgs(b)),
 		bk.Dir(in.workdir()),
@@ -345,19 +416,18 @@ func (in Input) compile(download bk.State, b *spec.Build, genv []string) bk.Stat
 		k, v, _ := strings.Cut(kv, "=")
 		opts = append(opts, bk.AddEnv(k, v))
 	}
+	opts = append(opts, extra...)
 	for _, k := range slices.Sorted(maps.Keys(b.Env)) {
 		opts = append(opts, bk.AddEnv(k, b.Env[k]))
 	}
-	if in.Locate != nil {
-		if i := slices.IndexFunc(in.File.Builds, func(x spec.Build) bool { return x.ID == b.ID }); i >= 0 {
-			if loc := in.Locate(fmt.Sprintf("builds[%d]", i)); loc != nil {
-				opts = append(opts, loc)
-			}
+	if in.Locate != nil && i >= 0 {
+		if loc := in.Locate(fmt.Sprintf("builds[%d]", i)); loc != nil {
+			opts = append(opts, loc)
 		}
 	}
 	// download is the builder after `go mod download`: building on it
 	// orders the compile after the download without copying anything.
-	return download.Run(opts...).AddMount(outDir, bk.Scratch())
+	return root.Run(opts...).AddMount(outDir, bk.Scratch()), nil
 }
 
 // fromBuilder copies p (a file or a directory) from the builder image.

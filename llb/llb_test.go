@@ -110,6 +110,9 @@ func TestGolden(t *testing.T) {
 		{"second-image", "builds:\n  - main: ./cmd/server\n  - main: ./cmd/worker\nimages:\n  - name: server\n    builds: [server]\n  - name: worker\n    builds: [worker]\n", "worker", "linux/amd64/v3"},
 		{"service", serviceYAML, "service", "linux/arm64"},
 		{"binaries", serviceYAML, BinariesTarget, "linux/amd64"},
+		{"cgo-arm64", "builds:\n  - cgo: true\n", "hello", "linux/arm64"},
+		{"cgo-pie-native", "builds:\n  - cgo: true\n    pie: true\n    tags: [sqlite_omit_load_extension, netgo]\n", "hello", "linux/amd64"},
+		{"platforms", "builds:\n  - main: ./cmd/a\n    platforms: [linux/arm64]\n  - main: ./cmd/b\n", "a", "linux/amd64"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target, err := platforms.Parse(tc.platform)
@@ -566,6 +569,25 @@ func TestExamples(t *testing.T) {
 				}
 				checkGolden(t, filepath.Join("testdata", "examples", name+"-"+target+".golden"), tree)
 			})
+		}
+	}
+}
+
+// cgo and pie fail clearly where gobuild has no C toolchain or static-pie,
+// naming the field; an image none of whose builds is for the platform too.
+func TestCgoAndPlatformErrors(t *testing.T) {
+	for _, tc := range []struct{ src, platform, want string }{
+		{"builds:\n  - cgo: true\n", "linux/arm/v6", "gobuild.yaml:2:10: builds[0].cgo: cgo needs a C toolchain for linux/arm/v6, and gobuild has none for it; cgo: true builds for linux/386, linux/amd64, linux/arm/v7, linux/arm64, linux/ppc64le, linux/riscv64, linux/s390x; restrict the build with platforms"},
+		{"builds:\n  - pie: true\n", "linux/s390x", "gobuild.yaml:2:10: builds[0].pie: pie is supported for linux/amd64, linux/arm64, not linux/s390x; restrict the build with platforms"},
+		{"builds:\n  - platforms: [linux/arm64]\n", "linux/amd64", `image "hello" has no build for linux/amd64: the platforms of builds hello leave it out`},
+	} {
+		p, err := platforms.Parse(tc.platform)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Image(input(t, tc.src, p), "hello")
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s on %s:\n got  %v\n want %s", tc.src, tc.platform, err, tc.want)
 		}
 	}
 }

@@ -7,10 +7,11 @@ import (
 
 	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/gobuild/gobuild/spec"
 )
 
-// goArches maps the OCI architectures gobuild targets to GOARCH.
-var goArches = []string{"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64"}
+var goArches = spec.Arches
 
 // GoEnv is the GOOS/GOARCH (and GOARM/GOAMD64) environment that makes the Go
 // compiler on the build platform target p, sorted by name.

@@ -43,6 +43,9 @@ type Go struct {
 	Private []string `yaml:"private"`
 }
 
+// Arches are the architectures gobuild builds for (GOARCH and OCI names agree).
+var Arches = []string{"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64"}
+
 // GoArgs are the build args that set the go environment of the same name,
 // winning over go.env.
 var GoArgs = []string{"GOFLAGS", "GOINSECURE", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOPROXY", "GOSUMDB"}
@@ -72,6 +75,16 @@ type Build struct {
 	Strip *bool `yaml:"strip"`
 	// Trimpath passes -trimpath; default true.
 	Trimpath *bool `yaml:"trimpath"`
+	// Cgo compiles with cgo and links statically through the external
+	// linker (-linkmode external -extldflags -static, tags netgo and
+	// osusergo); a cross C toolchain is installed for other platforms.
+	Cgo bool `yaml:"cgo"`
+	// Pie gives a static-pie binary (-buildmode=pie, linked with
+	// -static-pie by the external linker).
+	Pie bool `yaml:"pie"`
+	// Platforms restricts the build to these platforms (os/arch[/variant]);
+	// default: every platform the build is asked for.
+	Platforms []string `yaml:"platforms"`
 }
 
 // Image is one output image.

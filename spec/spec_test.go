@@ -120,7 +120,7 @@ func TestBadFiles(t *testing.T) {
 		{"unknown top-level field", "# syntax=x\nbuild:\n  - main: .\n",
 			`gobuild.yaml:2:1: build: unknown field "build" (did you mean "builds"?); allowed: builds, go, images, version`},
 		{"unknown nested field", "builds:\n  - mian: ./cmd/x\n",
-			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, env, flags, gcflags, id, ldflags, main, strip, tags, trimpath`},
+			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, cgo, env, flags, gcflags, id, ldflags, main, pie, platforms, strip, tags, trimpath`},
 		{"unknown field far from any", "go:\n  zzzzzzzz: 1\n",
 			`gobuild.yaml:2:3: go.zzzzzzzz: unknown field "zzzzzzzz"; allowed: dir, env, image, private, version`},
 		{"wrong type list", "builds: ./cmd/x\n",
@@ -197,6 +197,12 @@ func TestBadFiles(t *testing.T) {
 			`gobuild.yaml:2:12: builds[0].strip: must be true or false, not "no"`},
 		{"second image unnamed", "images:\n  - name: a\n  - user: \"1\"\n",
 			`gobuild.yaml:3:5: images[1]: name is required when there is more than one image`},
+		{"bad platform", "builds:\n  - platforms: [linux/arm64, \"linux/\", windows/amd64, linux/mips]\n",
+			`gobuild.yaml:2:30: builds[0].platforms[1]: "linux/" is not a platform: write it as os/arch[/variant], such as linux/arm64 or linux/arm/v7` + "\n" +
+				`gobuild.yaml:2:40: builds[0].platforms[2]: "windows/amd64": gobuild builds linux images` + "\n" +
+				`gobuild.yaml:2:55: builds[0].platforms[3]: "linux/mips": gobuild builds linux/amd64, linux/arm64, linux/arm, linux/386, linux/ppc64le, linux/s390x, linux/riscv64`},
+		{"cgo not bool", "builds:\n  - cgo: yes please\n",
+			`gobuild.yaml:2:10: builds[0].cgo: must be true or false, not "yes please"`},
 		{"dir outside context", "go:\n  dir: ../other\n",
 			`gobuild.yaml:2:8: go.dir: "../other" leaves the build context`},
 		{"dir absolute", "go:\n  dir: /src\n",

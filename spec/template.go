@@ -107,6 +107,7 @@ func (f *File) clone() *File {
 		b := &r.Builds[i]
 		b.Ldflags = slices.Clone(b.Ldflags)
 		b.Env = maps.Clone(b.Env)
+		b.Platforms = slices.Clone(b.Platforms)
 	}
 	r.Images = slices.Clone(f.Images)
 	for i := range r.Images {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 )
 
@@ -24,7 +25,7 @@ var (
 
 // ownedFlags are go build flags gobuild sets itself, with the field to use instead.
 var ownedFlags = map[string]string{
-	"-o": "binary", "-ldflags": "ldflags", "-gcflags": "gcflags", "-tags": "tags", "-trimpath": "trimpath",
+	"-o": "binary", "-buildmode": "pie", "-ldflags": "ldflags", "-gcflags": "gcflags", "-tags": "tags", "-trimpath": "trimpath",
 }
 
 // ownedEnv are variables gobuild sets for every build.
@@ -107,6 +108,16 @@ func (f *File) validate(filename string) Errors {
 				bad(field, "%q is not a flag: flags start with -", fl)
 			} else if use, ok := ownedFlags[name]; ok {
 				bad(field, "gobuild sets %s itself; use %s.%s", name, p, use)
+			}
+		}
+		for j, ps := range b.Platforms {
+			field := fmt.Sprintf("%s.platforms[%d]", p, j)
+			if pl, err := platforms.Parse(ps); err != nil {
+				bad(field, "%q is not a platform: write it as os/arch[/variant], such as linux/arm64 or linux/arm/v7", ps)
+			} else if pl.OS != "linux" {
+				bad(field, "%q: gobuild builds linux images", ps)
+			} else if !slices.Contains(Arches, platforms.Normalize(pl).Architecture) {
+				bad(field, "%q: gobuild builds linux/%s", ps, strings.Join(Arches, ", linux/"))
 			}
 		}
 		for j, tag := range b.Tags {
