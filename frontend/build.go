@@ -18,6 +18,7 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/exporter/containerimage/exptypes"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/distribution/reference"
 	bk "github.com/moby/buildkit/client/llb"
@@ -157,6 +158,9 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)
 		}
+		if err := checkBinaries(ctx, c, bc, res.Binaries, target); err != nil {
+			return nil, err
+		}
 		ref, err := solve(ctx, c, res.Rootfs, bc.CacheImports, bk.Platform(target))
 		if err != nil {
 			return nil, err
@@ -173,6 +177,22 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	}
 	annotations.addTo(res)
 	return res, nil
+}
+
+// checkBinaries compiles the binaries and checks, before any image holds
+// them, that each is static and built for the target platform.
+func checkBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, bins []gbllb.Binary, target ocispecs.Platform) error {
+	eg, ctx := errgroup.WithContext(ctx)
+	for _, b := range bins {
+		eg.Go(func() error {
+			ref, err := solve(ctx, c, b.State, bc.CacheImports, bk.Platform(target))
+			if err != nil {
+				return err
+			}
+			return checkBinary(ctx, ref, "/"+b.Build.Binary, b.Build.Binary, target, true)
+		})
+	}
+	return eg.Wait()
 }
 
 // templateValues are the values of gobuild.yaml templates, from the build

@@ -1,0 +1,93 @@
+package integration
+
+import (
+	"context"
+	"debug/elf"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobuild/gobuild/integration/imagetest"
+)
+
+// One command builds examples/hello for amd64, arm64 and arm/v7: one index,
+// each binary static and of its platform's machine (checkHello), compiled
+// on the build platform (no emulator is installed here).
+func TestThreePlatforms(t *testing.T) {
+	path, out := ociDest(t)
+	mustRun(t, example("hello"), "docker", "buildx", "build", "-f", "gobuild.yaml",
+		"--platform", "linux/amd64,linux/arm64,linux/arm/v7", "-o", out, ".")
+	for _, p := range []string{"linux/amd64", "linux/arm64", "linux/arm/v7"} {
+		checkHello(t, path, p)
+	}
+}
+
+// examples/sqlite: SQLite through cgo, for amd64 and arm64 in one command.
+// Both binaries are static; arm64's C code was compiled by the cross
+// toolchain gobuild installs; the host's image runs under runc.
+func TestSqliteCgo(t *testing.T) {
+	path, out := ociDest(t)
+	mustRun(t, example("sqlite"), "docker", "buildx", "build", "-f", "gobuild.yaml",
+		"--platform", "linux/amd64,linux/arm64", "-o", out, ".")
+	for _, p := range []string{"linux/amd64", "linux/arm64"} {
+		img := openImage(t, path, p)
+		root := t.TempDir()
+		if err := img.Unpack(root); err != nil {
+			t.Fatal(err)
+		}
+		arch := strings.TrimPrefix(p, "linux/")
+		info := imagetest.AssertStatic(t, filepath.Join(root, "usr/local/bin/sqlite"), arch)
+		t.Logf("%s: %s, %d bytes compressed", p, info.Machine, img.CompressedSize)
+		if arch != runtime.GOARCH {
+			continue
+		}
+		imagetest.RequireRunc(t)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		stdout, stderr, err := imagetest.Run(ctx, img, imagetest.RunOpts{})
+		cancel()
+		if err != nil || !strings.HasPrefix(string(stdout), "sqlite 3.") || !strings.HasSuffix(string(stdout), " on linux/"+arch+": 2 notes\n") {
+			t.Errorf("%s printed %q (%v, %s), want \"sqlite 3.x on linux/%s: 2 notes\"", p, stdout, err, stderr, arch)
+		}
+	}
+}
+
+// pie: true gives a static-pie binary: position independent (ET_DYN) with
+// no interpreter and no libraries, which runs on scratch.
+func TestStaticPie(t *testing.T) {
+	dir := copyDir(t, example("hello"))
+	if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte("# syntax="+frontendImage+"\nbuilds:\n  - pie: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path, out := ociDest(t)
+	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "-o", out, ".")
+	root := t.TempDir()
+	img := openImage(t, path, hostPlatform)
+	if err := img.Unpack(root); err != nil {
+		t.Fatal(err)
+	}
+	info := imagetest.AssertStatic(t, filepath.Join(root, "usr/local/bin/hello"), runtime.GOARCH)
+	if info.Type != elf.ET_DYN || !info.StaticPIE {
+		t.Errorf("ELF type %v (static-pie %v), want a static-pie ET_DYN binary", info.Type, info.StaticPIE)
+	}
+	imagetest.RequireRunc(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if stdout, stderr, err := imagetest.Run(ctx, img, imagetest.RunOpts{}); err != nil || string(stdout) != wantHello {
+		t.Errorf("the static-pie image printed %q (%v, %s), want %q", stdout, err, stderr, wantHello)
+	}
+}
+
+// A binary that turns out dynamic never reaches an image: the frontend reads
+// its ELF headers and fails, naming the binary, its interpreter and libraries.
+func TestDynamicBinaryFails(t *testing.T) {
+	// An empty -extldflags after gobuild's -extldflags=-static makes gcc
+	// link the cgo binary dynamically against glibc.
+	buildFails(t, "builds:\n  - cgo: true\n    ldflags: [\"-extldflags=\"]\n",
+		`binary "hello" for `+hostPlatform+` is dynamically linked`,
+		"(interpreter /lib",
+		"libc.so.6",
+	)
+}
