@@ -25,6 +25,18 @@ func TestThreePlatforms(t *testing.T) {
 	}
 }
 
+// The other targets, in one command too: each binary static and of its
+// platform's machine; amd64/v2 also runs on this host.
+func TestEveryOtherPlatform(t *testing.T) {
+	ps := []string{"linux/amd64/v2", "linux/arm/v6", "linux/386", "linux/ppc64le", "linux/s390x", "linux/riscv64"}
+	path, out := ociDest(t)
+	mustRun(t, example("hello"), "docker", "buildx", "build", "-f", "gobuild.yaml",
+		"--platform", strings.Join(ps, ","), "-o", out, ".")
+	for _, p := range ps {
+		checkHello(t, path, p)
+	}
+}
+
 // examples/sqlite: SQLite through cgo, for amd64 and arm64 in one command.
 // Both binaries are static; arm64's C code was compiled by the cross
 // toolchain gobuild installs; the host's image runs under runc.
