@@ -166,7 +166,13 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			return nil, err
 		}
 		annotations.set(target, res.Annotations)
-		return &dockerui.BuildResult{Reference: ref, Image: &res.Config, Epoch: epoch}, nil
+		// The exporter clamps the image's times to the epoch: without
+		// SOURCE_DATE_EPOCH, to 1970, so nothing depends on the clock.
+		exportEpoch := time.Unix(0, 0).UTC()
+		if epoch != nil {
+			exportEpoch = *epoch
+		}
+		return &dockerui.BuildResult{Reference: ref, Image: &res.Config, Epoch: &exportEpoch}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -103,3 +103,28 @@ func TestDynamicBinaryFails(t *testing.T) {
 		"libc.so.6",
 	)
 }
+
+// Two --no-cache builds of the same source give the same image digest, with
+// SOURCE_DATE_EPOCH and without it (then every time is 1970). Provenance is
+// off: the attestation records each build's own invocation.
+func TestReproducible(t *testing.T) {
+	for _, args := range [][]string{{"--build-arg", "SOURCE_DATE_EPOCH=1700000000"}, nil} {
+		var digests []string
+		for i := 0; i < 2; i++ {
+			path, out := ociDest(t)
+			argv := append([]string{"docker", "buildx", "build", "-f", "gobuild.yaml", "--no-cache", "--provenance=false", "--platform", "linux/amd64,linux/arm64", "-o", out}, args...)
+			mustRun(t, example("hello"), append(argv, ".")...)
+			l, err := imagetest.OpenLayout(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			digests = append(digests, string(l.Index.Manifests[0].Digest))
+			l.Close()
+		}
+		if digests[0] != digests[1] {
+			t.Errorf("build args %q: two --no-cache builds gave %s and %s", args, digests[0], digests[1])
+		} else {
+			t.Logf("build args %q: both builds gave %s", args, digests[0])
+		}
+	}
+}

@@ -148,7 +148,7 @@ func Image(in Input, name string) (*Result, error) {
 		bins = append(bins, Binary{Build: b, State: out})
 		dst := path.Join(spec.BinDir, b.Binary)
 		layers = append(layers, bk.Scratch().File(
-			bk.Copy(out, "/"+b.Binary, dst, &bk.CopyInfo{CreateDestPath: true}),
+			bk.Copy(out, "/"+b.Binary, dst, &bk.CopyInfo{CreateDestPath: true, CreatedTime: ptr(in.epoch())}),
 			bk.WithCustomNamef("[%s %s] copy %s", b.ID, plat, dst),
 		))
 	}
