@@ -84,9 +84,11 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	name := rf.Images[0].Name
 	if strings.EqualFold(bc.Target, gbllb.BinariesTarget) {
 		name = gbllb.BinariesTarget
+	} else if strings.EqualFold(bc.Target, gbllb.TestTarget) {
+		name = gbllb.TestTarget
 	} else if bc.Target != "" {
 		if rf.Image(bc.Target) == nil {
-			return nil, fmt.Errorf("target %q not found in %s; targets: %s", bc.Target, src.Filename, strings.Join(append(imageNames(rf), gbllb.BinariesTarget), ", "))
+			return nil, fmt.Errorf("target %q not found in %s; targets: %s", bc.Target, src.Filename, strings.Join(append(imageNames(rf), gbllb.BinariesTarget, gbllb.TestTarget), ", "))
 		}
 		name = rf.Image(bc.Target).Name
 	}
@@ -115,7 +117,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, err
 	}
 	var img *spec.Image
-	if name != gbllb.BinariesTarget {
+	if name != gbllb.BinariesTarget && name != gbllb.TestTarget {
 		img = rf.Image(name)
 	}
 	annotations := newAnnotations()
@@ -150,9 +152,12 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			in.Base = &gbllb.Base{State: st, Config: cfg}
 		}
 		var res *gbllb.Result
-		if name == gbllb.BinariesTarget {
+		switch name {
+		case gbllb.BinariesTarget:
 			res, err = gbllb.Binaries(in)
-		} else {
+		case gbllb.TestTarget:
+			res, err = gbllb.Tests(in)
+		default:
 			res, err = gbllb.Image(in, name)
 		}
 		if err != nil {
@@ -519,6 +524,9 @@ func listTargets(f *spec.File) *targets.List {
 	l.Targets = append(l.Targets, targets.Target{
 		Name:        gbllb.BinariesTarget,
 		Description: "just the binaries, for -o type=local",
+	}, targets.Target{
+		Name:        gbllb.TestTarget,
+		Description: "go vet and go test " + strings.Join(f.Test.Packages, " "),
 	})
 	return l
 }

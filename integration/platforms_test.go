@@ -128,3 +128,38 @@ func TestReproducible(t *testing.T) {
 		}
 	}
 }
+
+// The test target runs go vet and go test inside the build: examples/ginserver's
+// tests pass; a failing test fails the build with its output shown, and an
+// image with tests: true is not produced from that code.
+func TestTestTarget(t *testing.T) {
+	dir := copyDir(t, example("ginserver"))
+	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "--target", "test", "--progress=plain", ".")
+
+	failing := "package main\n\nimport \"testing\"\n\nfunc TestFails(t *testing.T) { t.Fatal(\"gobuild-test-failure-marker\") }\n"
+	if err := os.WriteFile(filepath.Join(dir, "fail_test.go"), []byte(failing), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(context.Background(), dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "--target", "test", "--progress=plain", ".")
+	if err == nil || !strings.Contains(string(out), "gobuild-test-failure-marker") || !strings.Contains(string(out), "[test] go test ./...") {
+		t.Errorf("a failing test: err %v, output:\n%s", err, tail(out, 30))
+	}
+	yaml := "# syntax=" + frontendImage + "\nimages:\n  - tests: true\n"
+	if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(context.Background(), dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "--progress=plain", ".")
+	if err == nil || !strings.Contains(string(out), "gobuild-test-failure-marker") {
+		t.Errorf("an image with tests: true built from code whose tests fail: err %v, output:\n%s", err, tail(out, 30))
+	}
+	if err := os.Remove(filepath.Join(dir, "fail_test.go")); err != nil {
+		t.Fatal(err)
+	}
+	path, dest := ociDest(t)
+	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "-o", dest, ".")
+	root := t.TempDir()
+	if err := openImage(t, path, hostPlatform).Unpack(root); err != nil {
+		t.Fatal(err)
+	}
+	imagetest.AssertStatic(t, filepath.Join(root, "usr/local/bin/ginserver"), runtime.GOARCH)
+}

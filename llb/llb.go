@@ -141,7 +141,7 @@ func Image(in Input, name string) (*Result, error) {
 		if !in.forTarget(b) {
 			continue
 		}
-		out, err := in.compile(download, b, genv)
+		out, err := in.compile(download, b, genv, img.Tests)
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +180,7 @@ func Binaries(in Input) (*Result, error) {
 		if !in.forTarget(b) {
 			continue
 		}
-		out, err := in.compile(download, b, genv)
+		out, err := in.compile(download, b, genv, false)
 		if err != nil {
 			return nil, err
 		}
@@ -385,7 +385,8 @@ func buildArgs(b *spec.Build) []string {
 }
 
 // compile builds one binary for the target platform; the result holds it at /<binary>.
-func (in Input) compile(download bk.State, b *spec.Build, genv []string) (bk.State, error) {
+// With tested, the compile waits for the test target and runs only when it passed.
+func (in Input) compile(download bk.State, b *spec.Build, genv []string, tested bool) (bk.State, error) {
 	i := slices.IndexFunc(in.File.Builds, func(x spec.Build) bool { return x.ID == b.ID })
 	root := download
 	var extra []bk.RunOption
@@ -417,6 +418,9 @@ func (in Input) compile(download bk.State, b *spec.Build, genv []string) (bk.Sta
 		opts = append(opts, bk.AddEnv(k, v))
 	}
 	opts = append(opts, extra...)
+	if tested {
+		opts = append(opts, bk.AddMount(path.Join(toolDir, "tested"), in.tests(), bk.Readonly))
+	}
 	for _, k := range slices.Sorted(maps.Keys(b.Env)) {
 		opts = append(opts, bk.AddEnv(k, b.Env[k]))
 	}

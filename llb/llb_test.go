@@ -113,6 +113,8 @@ func TestGolden(t *testing.T) {
 		{"cgo-arm64", "builds:\n  - cgo: true\n", "hello", "linux/arm64"},
 		{"cgo-pie-native", "builds:\n  - cgo: true\n    pie: true\n    tags: [sqlite_omit_load_extension, netgo]\n", "hello", "linux/amd64"},
 		{"platforms", "builds:\n  - main: ./cmd/a\n    platforms: [linux/arm64]\n  - main: ./cmd/b\n", "a", "linux/amd64"},
+		{"tested-image", "test:\n  packages: [./internal/...]\n  flags: [-count=1]\nimages:\n  - tests: true\n", "hello", "linux/amd64"},
+		{"test", "test:\n  vet: false\n", TestTarget, "linux/amd64"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target, err := platforms.Parse(tc.platform)
@@ -129,6 +131,8 @@ func TestGolden(t *testing.T) {
 			var res *Result
 			if tc.image == BinariesTarget {
 				res, err = Binaries(in)
+			} else if tc.image == TestTarget {
+				res, err = Tests(in)
 			} else {
 				res, err = Image(in, tc.image)
 			}

@@ -15,7 +15,15 @@ var reMajorSuffix = regexp.MustCompile(`^v[0-9]+$`)
 // go.mod, and checks what can only be checked then (references between
 // builds and images, ids that defaults made equal).
 func (f *File) Resolve(filename string, mod Module) (*File, error) {
-	r := &File{Version: 1, Go: f.Go, pos: f.pos}
+	r := &File{Version: 1, Go: f.Go, pos: f.pos, Test: f.Test}
+	r.Test.Packages = slices.Clone(f.Test.Packages)
+	if len(r.Test.Packages) == 0 {
+		r.Test.Packages = []string{"./..."}
+	}
+	r.Test.Flags = slices.Clone(f.Test.Flags)
+	if r.Test.Vet == nil {
+		r.Test.Vet = ptr(true)
+	}
 	var errs Errors
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &Error{File: filename, Pos: f.nearPos(field), Field: field, Msg: fmt.Sprintf(format, args...)})

@@ -22,6 +22,8 @@ type File struct {
 	// Images are the images to assemble; each is a build target. Default: one
 	// image holding every build.
 	Images []Image `yaml:"images"`
+	// Test configures the test target: go vet and go test inside the build.
+	Test Test `yaml:"test"`
 
 	pos positions
 }
@@ -52,6 +54,16 @@ var GoArgs = []string{"GOFLAGS", "GOINSECURE", "GONOPROXY", "GONOSUMDB", "GOPRIV
 
 // Distroless is the image that base: distroless stands for.
 const Distroless = "gcr.io/distroless/static-debian13"
+
+// Test is the test target.
+type Test struct {
+	// Packages are the packages tested; default ./... .
+	Packages []string `yaml:"packages"`
+	// Flags are extra go test flags, such as -race or -count=1.
+	Flags []string `yaml:"flags"`
+	// Vet runs go vet on the packages first; default true.
+	Vet *bool `yaml:"vet"`
+}
 
 // Build is one binary.
 type Build struct {
@@ -120,6 +132,9 @@ type Image struct {
 	Certs *bool `yaml:"certs"`
 	// Tzdata puts the time zone database at /usr/share/zoneinfo.
 	Tzdata bool `yaml:"tzdata"`
+	// Tests makes the image depend on the test target: it is not produced
+	// from code whose tests fail.
+	Tests bool `yaml:"tests"`
 }
 
 // ImageFile is a file or directory copied from the build context.

@@ -29,6 +29,7 @@ func TestEmptyFileGetsDefaults(t *testing.T) {
 			Go:      Go{Version: "1.26", Image: "docker.io/library/golang:1.26", Dir: "."},
 			Builds:  []Build{{ID: "hello", Main: ".", Binary: "hello", Strip: ptr(true), Trimpath: ptr(true)}},
 			Images:  []Image{{Name: "hello", Base: "scratch", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)}},
+			Test:    Test{Packages: []string{"./..."}, Vet: ptr(true)},
 		}
 		r.pos = nil
 		if !reflect.DeepEqual(r, want) {
@@ -118,7 +119,7 @@ images:
 func TestBadFiles(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"unknown top-level field", "# syntax=x\nbuild:\n  - main: .\n",
-			`gobuild.yaml:2:1: build: unknown field "build" (did you mean "builds"?); allowed: builds, go, images, version`},
+			`gobuild.yaml:2:1: build: unknown field "build" (did you mean "builds"?); allowed: builds, go, images, test, version`},
 		{"unknown nested field", "builds:\n  - mian: ./cmd/x\n",
 			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, cgo, env, flags, gcflags, id, ldflags, main, pie, platforms, strip, tags, trimpath`},
 		{"unknown field far from any", "go:\n  zzzzzzzz: 1\n",

@@ -73,6 +73,16 @@ func (f *File) validate(filename string) Errors {
 			bad(fmt.Sprintf("go.private[%d]", j), "%q is not a module path pattern: write one per item, such as github.com/acme/*", pat)
 		}
 	}
+	for j, pkg := range f.Test.Packages {
+		if msg := checkPattern(pkg); msg != "" {
+			bad(fmt.Sprintf("test.packages[%d]", j), "%s", msg)
+		}
+	}
+	for j, fl := range f.Test.Flags {
+		if !strings.HasPrefix(fl, "-") {
+			bad(fmt.Sprintf("test.flags[%d]", j), "%q is not a flag: flags start with -", fl)
+		}
+	}
 	ids := map[string]string{}
 	binaries := map[string]string{}
 	for i, b := range f.Builds {
@@ -275,6 +285,17 @@ func checkMain(m string) string {
 	}
 	if strings.ContainsAny(m, "\\\x00") || strings.Contains(m, "...") {
 		return fmt.Sprintf("%q is not a single package path", m)
+	}
+	return ""
+}
+
+// checkPattern returns why p is not a package pattern inside the module, or "".
+func checkPattern(p string) string {
+	if p != "." && p != "./..." && !strings.HasPrefix(p, "./") {
+		return fmt.Sprintf("%q must start with ./ (for example ./... or ./internal/...)", p)
+	}
+	if c := path.Clean(p); c == ".." || strings.HasPrefix(c, "../") {
+		return fmt.Sprintf("%q leaves the module root", p)
 	}
 	return ""
 }
