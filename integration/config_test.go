@@ -133,12 +133,7 @@ func TestDockerignore(t *testing.T) {
 	}
 	configFiles := func() []string {
 		t.Helper()
-		path, out := ociDest(t)
-		mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "-o", out, ".")
-		root := t.TempDir()
-		if err := openImage(t, path, hostPlatform).Unpack(root); err != nil {
-			t.Fatal(err)
-		}
+		_, root := buildAndUnpack(t, dir)
 		entries, err := os.ReadDir(filepath.Join(root, "app/config"))
 		if err != nil {
 			t.Fatal(err)
@@ -169,12 +164,7 @@ func TestTzdata(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	path, out := ociDest(t)
-	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "-o", out, ".")
-	root := t.TempDir()
-	if err := openImage(t, path, hostPlatform).Unpack(root); err != nil {
-		t.Fatal(err)
-	}
+	_, root := buildAndUnpack(t, dir)
 	dt, err := os.ReadFile(filepath.Join(root, "usr/share/zoneinfo/Europe/Paris"))
 	if err != nil || !bytes.HasPrefix(dt, []byte("TZif")) {
 		t.Errorf("/usr/share/zoneinfo/Europe/Paris is not a zoneinfo file: %v", err)
@@ -221,4 +211,18 @@ func TestMissingBaseNamesLine(t *testing.T) {
 		"gobuild.yaml:3:11: images[0].base: base image gcr.io/gobuild-test/no-such-image:1:",
 		"  - base: gcr.io/gobuild-test/no-such-image:1", // BuildKit's source snippet
 	)
+}
+
+// buildAndUnpack builds dir's gobuild.yaml with buildx into an OCI layout and
+// unpacks the host platform's image: it returns the image and its root.
+func buildAndUnpack(t *testing.T, dir string) (*imagetest.Image, string) {
+	t.Helper()
+	path, out := ociDest(t)
+	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "-o", out, ".")
+	img := openImage(t, path, hostPlatform)
+	root := t.TempDir()
+	if err := img.Unpack(root); err != nil {
+		t.Fatal(err)
+	}
+	return img, root
 }

@@ -73,13 +73,7 @@ func TestStaticPie(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte("# syntax="+frontendImage+"\nbuilds:\n  - pie: true\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	path, out := ociDest(t)
-	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "-o", out, ".")
-	root := t.TempDir()
-	img := openImage(t, path, hostPlatform)
-	if err := img.Unpack(root); err != nil {
-		t.Fatal(err)
-	}
+	img, root := buildAndUnpack(t, dir)
 	info := imagetest.AssertStatic(t, filepath.Join(root, "usr/local/bin/hello"), runtime.GOARCH)
 	if info.Type != elf.ET_DYN || !info.StaticPIE {
 		t.Errorf("ELF type %v (static-pie %v), want a static-pie ET_DYN binary", info.Type, info.StaticPIE)
@@ -155,11 +149,6 @@ func TestTestTarget(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "fail_test.go")); err != nil {
 		t.Fatal(err)
 	}
-	path, dest := ociDest(t)
-	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "-o", dest, ".")
-	root := t.TempDir()
-	if err := openImage(t, path, hostPlatform).Unpack(root); err != nil {
-		t.Fatal(err)
-	}
+	_, root := buildAndUnpack(t, dir)
 	imagetest.AssertStatic(t, filepath.Join(root, "usr/local/bin/ginserver"), runtime.GOARCH)
 }
