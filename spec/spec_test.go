@@ -204,6 +204,11 @@ func TestBadFiles(t *testing.T) {
 				`gobuild.yaml:2:55: builds[0].platforms[3]: "linux/mips": gobuild builds linux/amd64, linux/arm64, linux/arm, linux/386, linux/ppc64le, linux/s390x, linux/riscv64`},
 		{"cgo not bool", "builds:\n  - cgo: yes please\n",
 			`gobuild.yaml:2:10: builds[0].cgo: must be true or false, not "yes please"`},
+		{"test package and flag", "test:\n  packages: [internal/...]\n  flags: [short]\n",
+			`gobuild.yaml:2:14: test.packages[0]: "internal/..." must start with ./ (for example ./... or ./internal/...)` + "\n" +
+				`gobuild.yaml:3:11: test.flags[0]: "short" is not a flag: flags start with -`},
+		{"test package outside module", "test:\n  packages: [./../x/...]\n",
+			`gobuild.yaml:2:14: test.packages[0]: "./../x/..." leaves the module root`},
 		{"dir outside context", "go:\n  dir: ../other\n",
 			`gobuild.yaml:2:8: go.dir: "../other" leaves the build context`},
 		{"dir absolute", "go:\n  dir: /src\n",
