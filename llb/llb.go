@@ -111,7 +111,6 @@ func Image(in Input, name string) (*Result, error) {
 	if img == nil {
 		return nil, fmt.Errorf("no image named %q", name)
 	}
-	download := in.download()
 	plat := platforms.FormatAll(in.TargetPlatform)
 	var layers []bk.State
 	if img.Scratch() {
@@ -141,7 +140,7 @@ func Image(in Input, name string) (*Result, error) {
 		if !in.forTarget(b) {
 			continue
 		}
-		out, err := in.compile(download, b, genv, img.Tests)
+		out, err := in.compile(b, genv, img.Tests)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +171,6 @@ func Binaries(in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	download := in.download()
 	var outs []bk.State
 	var bins []Binary
 	for i := range in.File.Builds {
@@ -180,7 +178,7 @@ func Binaries(in Input) (*Result, error) {
 		if !in.forTarget(b) {
 			continue
 		}
-		out, err := in.compile(download, b, genv, false)
+		out, err := in.compile(b, genv, false)
 		if err != nil {
 			return nil, err
 		}
@@ -258,24 +256,94 @@ func (in Input) dir() string { return spec.ModuleDir(in.File.Go.Dir) }
 // workdir is where go commands run: the module's directory in the builder.
 func (in Input) workdir() string { return path.Join(srcDir, in.dir()) }
 
-// download fetches every module into the shared module cache. It runs on the
-// build platform with no target-specific input, so all platforms share it.
-// The /src mount is writable because go may add to go.sum or go.work.sum;
-// what it writes is dropped. A vendored module downloads nothing: the
-// builder itself is returned.
+// Where the module download step mounts the credentials it may use.
+const (
+	netrcPath      = "/root/.netrc"
+	knownHostsPath = "/run/secrets/known_hosts"
+)
+
+// Secrets and SSH ids the module download step uses, when given.
+const (
+	NetrcSecret      = "netrc"
+	KnownHostsSecret = "known_hosts"
+	SSHID            = "default"
+)
+
+// download fetches every module the build needs and returns them as a
+// layer: the module cache, for the offline steps to mount at GOMODCACHE. A
+// layer, unlike a cache mount, exists whenever the step's cache does (a
+// remote cache brings both) and is keyed by what the step read, so the
+// offline steps never find it missing or stale. It runs on the build
+// platform with no target-specific input, so all platforms share it. It is
+// the one go command with network access, and the only step that sees the
+// netrc secret and the ssh agent. The /src mount is writable because go may
+// add to go.sum or go.work.sum; what it writes is dropped. A vendored module
+// downloads nothing: the layer is empty.
 func (in Input) download() bk.State {
 	if in.Vendor {
-		return in.Builder
+		return bk.Scratch()
 	}
 	opts := []bk.RunOption{
 		bk.Args([]string{"go", "mod", "download"}),
 		bk.Dir(in.workdir()),
 		bk.AddMount(srcDir, in.modFiles(), bk.ForceNoOutput),
-		in.cacheMount(modCache, "gomodcache"),
+		bk.AddSecret(netrcPath, bk.SecretID(NetrcSecret), bk.SecretOptional, bk.SecretFileOpt(0, 0, 0o400)),
 		bk.WithCustomName("go mod download"),
 	}
 	opts = append(opts, in.toolEnv()...)
-	return in.Builder.Run(opts...).Root()
+	opts = append(opts, bk.AddEnv("NETRC", netrcPath))
+	opts = append(opts, in.sshOpts()...)
+	if in.Locate != nil {
+		if loc := in.Locate("go"); loc != nil {
+			opts = append(opts, loc)
+		}
+	}
+	return in.Builder.Run(opts...).AddMount(modCache, bk.Scratch())
+}
+
+// sshOpts give the download step the ssh agent and make git fetch the
+// private modules over ssh, when go.ssh is set: each go.private pattern's
+// fixed prefix (host and path up to the first wildcard) is rewritten from
+// https:// to ssh://git@. Host keys are checked against the known_hosts
+// secret; there is no trust on first use.
+func (in Input) sshOpts() []bk.RunOption {
+	if !in.File.Go.SSH {
+		return nil
+	}
+	opts := []bk.RunOption{
+		bk.AddSSHSocket(bk.SSHID(SSHID)),
+		bk.AddSecret(knownHostsPath, bk.SecretID(KnownHostsSecret), bk.SecretOptional),
+		bk.AddEnv("GIT_SSH_COMMAND", "ssh -o StrictHostKeyChecking=yes -o UserKnownHostsFile="+knownHostsPath+" -o BatchMode=yes"),
+	}
+	var prefixes []string
+	for _, p := range in.File.Go.Private {
+		if p := spec.PatternPrefix(p); p != "" {
+			prefixes = append(prefixes, p)
+		}
+	}
+	slices.Sort(prefixes)
+	prefixes = slices.Compact(prefixes)
+	// git reads GIT_CONFIG_COUNT/KEY_n/VALUE_n as if from a config file.
+	opts = append(opts, bk.AddEnv("GIT_CONFIG_COUNT", strconv.Itoa(len(prefixes))))
+	for i, p := range prefixes {
+		n := strconv.Itoa(i)
+		opts = append(opts,
+			bk.AddEnv("GIT_CONFIG_KEY_"+n, "url.ssh://git@"+p+"/.insteadOf"),
+			bk.AddEnv("GIT_CONFIG_VALUE_"+n, "https://"+p+"/"))
+	}
+	return opts
+}
+
+// offline are the options of the go commands that run after the download:
+// no network, and the downloaded modules mounted read-only, with GOPROXY=off
+// so that a module missing from them fails by name instead of by a DNS error.
+func (in Input) offline() []bk.RunOption {
+	opts := []bk.RunOption{
+		bk.Network(bk.NetModeNone),
+		bk.AddMount(modCache, in.download(), bk.Readonly),
+	}
+	opts = append(opts, in.toolEnv()...)
+	return append(opts, bk.AddEnv("GOPROXY", "off"))
 }
 
 //go:embed listfiles/main.go
@@ -306,12 +374,11 @@ func ListSources(in Input) bk.State {
 		bk.Dir(in.workdir()),
 		bk.AddMount(toolDir, tool, bk.Readonly),
 		bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
-		in.cacheMount(modCache, "gomodcache"),
 		in.cacheMount(buildCache, "gobuildcache"),
 		bk.WithCustomName("list the files go build reads"),
 	}
-	opts = append(opts, in.toolEnv()...)
-	return in.download().Run(opts...).AddMount(outDir, bk.Scratch())
+	opts = append(opts, in.offline()...)
+	return in.Builder.Run(opts...).AddMount(outDir, bk.Scratch())
 }
 
 // sources is the part of the context the compile steps see.
@@ -386,9 +453,9 @@ func buildArgs(b *spec.Build) []string {
 
 // compile builds one binary for the target platform; the result holds it at /<binary>.
 // With tested, the compile waits for the test target and runs only when it passed.
-func (in Input) compile(download bk.State, b *spec.Build, genv []string, tested bool) (bk.State, error) {
+func (in Input) compile(b *spec.Build, genv []string, tested bool) (bk.State, error) {
 	i := slices.IndexFunc(in.File.Builds, func(x spec.Build) bool { return x.ID == b.ID })
-	root := download
+	root := in.Builder
 	var extra []bk.RunOption
 	if externalLink(b) {
 		if err := in.checkExternal(i, b); err != nil {
@@ -397,22 +464,15 @@ func (in Input) compile(download bk.State, b *spec.Build, genv []string, tested 
 		var cc string
 		root, cc = in.cToolchain()
 		extra = append(extra, bk.AddEnv("CGO_ENABLED", "1"), bk.AddEnv("CC", cc))
-		if !in.native() && !in.Vendor {
-			// Mounting the download orders the compile after it.
-			extra = append(extra, bk.AddMount(path.Join(toolDir, "downloaded"), download, bk.Readonly))
-		} else {
-			root = download
-		}
 	}
 	opts := []bk.RunOption{
 		bk.Args(buildArgs(b)),
 		bk.Dir(in.workdir()),
 		bk.AddMount(srcDir, in.sources(), bk.ForceNoOutput),
-		in.cacheMount(modCache, "gomodcache"),
 		in.cacheMount(buildCache, "gobuildcache"),
 		bk.WithCustomNamef("[%s %s] go build %s", b.ID, platforms.FormatAll(in.TargetPlatform), b.Main),
 	}
-	opts = append(opts, in.toolEnv()...)
+	opts = append(opts, in.offline()...)
 	for _, kv := range genv {
 		k, v, _ := strings.Cut(kv, "=")
 		opts = append(opts, bk.AddEnv(k, v))
@@ -429,8 +489,6 @@ func (in Input) compile(download bk.State, b *spec.Build, genv []string, tested 
 			opts = append(opts, loc)
 		}
 	}
-	// download is the builder after `go mod download`: building on it
-	// orders the compile after the download without copying anything.
 	return root.Run(opts...).AddMount(outDir, bk.Scratch()), nil
 }
 

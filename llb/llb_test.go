@@ -3,6 +3,8 @@ package llb
 import (
 	"context"
 	"flag"
+	"fmt"
+	"slices"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/containerd/platforms"
 	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -226,7 +229,7 @@ func TestCacheNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 	tree, _ := llbtree.Render(marshal(t, res, amd64))
-	for _, id := range []string{"id=team-a/gomodcache", "id=team-a/gobuildcache"} {
+	for _, id := range []string{"id=team-a/gobuildcache"} {
 		if !strings.Contains(tree, id) {
 			t.Errorf("no %s in\n%s", id, tree)
 		}
@@ -478,8 +481,143 @@ func TestWorkspace(t *testing.T) {
 			t.Errorf("no %q in\n%s", s, tree)
 		}
 	}
-	if n := strings.Count(tree, "env: GOPROXY=https://proxy.example"); n != 2 {
-		t.Errorf("GOPROXY on %d steps, want 2 (download and compile)", n)
+	if n := strings.Count(tree, "env: GOFLAGS=-mod=readonly"); n != 2 {
+		t.Errorf("GOFLAGS on %d steps, want 2 (download and compile)", n)
+	}
+	// Only the download goes through the proxy; the compile is offline.
+	if n := strings.Count(tree, "env: GOPROXY=https://proxy.example"); n != 1 {
+		t.Errorf("GOPROXY on %d steps, want 1 (download)", n)
+	}
+}
+
+// execs are the exec ops of def, by their custom name.
+func execs(t *testing.T, def *bk.Definition) map[string]*pb.ExecOp {
+	t.Helper()
+	m := map[string]*pb.ExecOp{}
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		e := op.GetExec()
+		if e == nil {
+			continue
+		}
+		name := def.Metadata[digest.FromBytes(dt)].Description["llb.customname"]
+		m[name] = e
+	}
+	return m
+}
+
+// Only the module download reaches the network and sees the netrc secret;
+// every other go command runs with no network and GOPROXY=off, reading the
+// downloaded modules from the download's output, not from a cache mount.
+func TestOffline(t *testing.T) {
+	in := input(t, "test: {}\nimages:\n  - name: hello\n    tests: true\n", amd64)
+	res, err := Image(in, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := execs(t, marshal(t, res, amd64))
+	var names []string
+	for name, e := range ex {
+		names = append(names, name)
+		var secrets, ssh []string
+		modcache := ""
+		for _, m := range e.Mounts {
+			switch m.MountType {
+			case pb.MountType_SECRET:
+				secrets = append(secrets, m.Dest+"="+m.SecretOpt.ID)
+			case pb.MountType_SSH:
+				ssh = append(ssh, m.Dest)
+			case pb.MountType_CACHE:
+				if m.Dest == "/go/pkg/mod" {
+					t.Errorf("%s: the module cache is a cache mount", name)
+				}
+			default:
+				if m.Dest == "/go/pkg/mod" {
+					modcache = fmt.Sprintf("readonly=%v output=%d", m.Readonly, m.Output)
+				}
+			}
+		}
+		if len(ssh) > 0 {
+			t.Errorf("%s: ssh mounts %v without go.ssh", name, ssh)
+		}
+		if name == "go mod download" {
+			if e.Network == pb.NetMode_NONE {
+				t.Errorf("the download has no network")
+			}
+			if want := []string{"/root/.netrc=netrc"}; !slices.Equal(secrets, want) {
+				t.Errorf("download secrets %v, want %v", secrets, want)
+			}
+			if modcache != "readonly=false output=1" {
+				t.Errorf("download's module cache mount: %s", modcache)
+			}
+			continue
+		}
+		if len(secrets) > 0 {
+			t.Errorf("%s: secrets %v", name, secrets)
+		}
+		if !strings.HasPrefix(name, "[internal]") {
+			if e.Network != pb.NetMode_NONE {
+				t.Errorf("%s: network %v, want NONE", name, e.Network)
+			}
+			if modcache != "readonly=true output=-1" {
+				t.Errorf("%s: module cache mount %q, want a read-only mount of the download", name, modcache)
+			}
+			if !slices.Contains(e.Meta.Env, "GOPROXY=off") {
+				t.Errorf("%s: env %v lacks GOPROXY=off", name, e.Meta.Env)
+			}
+		}
+	}
+	slices.Sort(names)
+	want := []string{"[hello linux/amd64] go build .", "[test] go test ./...", "[test] go vet ./...", "go mod download"}
+	if !slices.Equal(names, want) {
+		t.Errorf("exec steps %q, want %q", names, want)
+	}
+}
+
+// go.ssh gives the download the ssh agent, the known_hosts secret, strict
+// host key checking and git URL rewrites for the private patterns' prefixes.
+func TestSSH(t *testing.T) {
+	in := input(t, "go:\n  private: [github.com/acme/*, gitlab.example.com, github.com/acme/tools]\n  ssh: true\n", amd64)
+	in.GoEnv = in.File.GoEnv(nil)
+	res, err := Image(in, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := execs(t, marshal(t, res, amd64))["go mod download"]
+	if e == nil {
+		t.Fatal("no download step")
+	}
+	var mounts []string
+	for _, m := range e.Mounts {
+		switch m.MountType {
+		case pb.MountType_SECRET:
+			mounts = append(mounts, fmt.Sprintf("secret %s %s optional=%v", m.Dest, m.SecretOpt.ID, m.SecretOpt.Optional))
+		case pb.MountType_SSH:
+			mounts = append(mounts, fmt.Sprintf("ssh %s optional=%v", m.SSHOpt.ID, m.SSHOpt.Optional))
+		}
+	}
+	wantMounts := []string{
+		"secret /root/.netrc netrc optional=true",
+		"secret /run/secrets/known_hosts known_hosts optional=true",
+		"ssh default optional=false",
+	}
+	if !slices.Equal(mounts, wantMounts) {
+		t.Errorf("mounts\n%q\nwant\n%q", mounts, wantMounts)
+	}
+	for _, kv := range []string{
+		"GIT_CONFIG_COUNT=3",
+		"GIT_CONFIG_KEY_0=url.ssh://git@github.com/acme/.insteadOf", "GIT_CONFIG_VALUE_0=https://github.com/acme/",
+		"GIT_CONFIG_KEY_1=url.ssh://git@github.com/acme/tools/.insteadOf", "GIT_CONFIG_VALUE_1=https://github.com/acme/tools/",
+		"GIT_CONFIG_KEY_2=url.ssh://git@gitlab.example.com/.insteadOf", "GIT_CONFIG_VALUE_2=https://gitlab.example.com/",
+		"GIT_SSH_COMMAND=ssh -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/run/secrets/known_hosts -o BatchMode=yes",
+		"GOPRIVATE=github.com/acme/*,gitlab.example.com,github.com/acme/tools",
+	} {
+		if !slices.Contains(e.Meta.Env, kv) {
+			t.Errorf("no %s in %q", kv, e.Meta.Env)
+		}
 	}
 }
 

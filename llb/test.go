@@ -12,7 +12,8 @@ const TestTarget = "test"
 
 // tests runs go vet (unless test.vet is false) and then go test on the
 // build platform, in the module with all its files (tests and testdata
-// included), with the module and build caches. A failing vet or test fails
+// included), with the downloaded modules and the build cache, and no network
+// (loopback only). A failing vet or test fails
 // the build and its output shows in BuildKit's progress. The returned
 // state is empty; depending on it orders a step after the tests passed.
 func (in Input) tests() bk.State {
@@ -22,11 +23,10 @@ func (in Input) tests() bk.State {
 			bk.Args(args),
 			bk.Dir(in.workdir()),
 			bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
-			in.cacheMount(modCache, "gomodcache"),
 			in.cacheMount(buildCache, "gobuildcache"),
 			bk.WithCustomName(name),
 		}
-		opts = append(opts, in.toolEnv()...)
+		opts = append(opts, in.offline()...)
 		if in.Locate != nil {
 			if loc := in.Locate("test"); loc != nil {
 				opts = append(opts, loc)
@@ -34,7 +34,7 @@ func (in Input) tests() bk.State {
 		}
 		return root.Run(opts...)
 	}
-	root := in.download()
+	root := in.Builder
 	pkgs := strings.Join(t.Packages, " ")
 	args := append(append([]string{"go", "test"}, t.Flags...), t.Packages...)
 	test := run(root, "[test] go test "+pkgs, args)

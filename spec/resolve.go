@@ -38,6 +38,7 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 	r.Go.Dir = ModuleDir(f.Go.Dir)
 	r.Go.Env = maps.Clone(f.Go.Env)
 	r.Go.Private = slices.Clone(f.Go.Private)
+	r.Go.SSH = f.Go.SSH
 
 	builds := f.Builds
 	if len(builds) == 0 {

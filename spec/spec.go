@@ -2,6 +2,8 @@
 // validation and defaults. It knows nothing of BuildKit.
 package spec
 
+import "strings"
+
 // DefaultFilename is the file the frontend reads when no filename is given.
 const DefaultFilename = "gobuild.yaml"
 
@@ -43,6 +45,11 @@ type Go struct {
 	// Private are GOPRIVATE patterns: modules fetched directly, not through
 	// the proxy or the checksum database.
 	Private []string `yaml:"private"`
+	// SSH fetches the private modules with git over ssh, through the ssh
+	// agent given with --ssh default, and checks host keys against the
+	// known_hosts secret. Default false: they are fetched over https, with
+	// the netrc secret when one is given.
+	SSH bool `yaml:"ssh"`
 }
 
 // Arches are the architectures gobuild builds for (GOARCH and OCI names agree).
@@ -51,6 +58,19 @@ var Arches = []string{"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv
 // GoArgs are the build args that set the go environment of the same name,
 // winning over go.env.
 var GoArgs = []string{"GOFLAGS", "GOINSECURE", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOPROXY", "GOSUMDB"}
+
+// PatternPrefix is the fixed part of a GOPRIVATE pattern: its path elements
+// before the first one with a wildcard, joined by "/" ("" when the first has one).
+func PatternPrefix(p string) string {
+	var fixed []string
+	for _, e := range strings.Split(strings.Trim(p, "/"), "/") {
+		if e == "" || strings.ContainsAny(e, "*?[\\") {
+			break
+		}
+		fixed = append(fixed, e)
+	}
+	return strings.Join(fixed, "/")
+}
 
 // Distroless is the image that base: distroless stands for.
 const Distroless = "gcr.io/distroless/static-debian13"

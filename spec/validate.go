@@ -71,7 +71,12 @@ func (f *File) validate(filename string) Errors {
 	for j, pat := range f.Go.Private {
 		if pat == "" || strings.ContainsAny(pat, ", \t\n") {
 			bad(fmt.Sprintf("go.private[%d]", j), "%q is not a module path pattern: write one per item, such as github.com/acme/*", pat)
+		} else if f.Go.SSH && !strings.Contains(PatternPrefix(pat), ".") {
+			bad(fmt.Sprintf("go.private[%d]", j), "%q does not start with a host name, so go.ssh cannot rewrite its URLs to ssh: write it as host/path, such as github.com/acme/*", pat)
 		}
+	}
+	if f.Go.SSH && len(f.Go.Private) == 0 {
+		bad("go.ssh", "go.ssh fetches the modules that go.private names over ssh, and go.private is empty")
 	}
 	for j, pkg := range f.Test.Packages {
 		if msg := checkPattern(pkg); msg != "" {

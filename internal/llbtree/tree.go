@@ -114,7 +114,7 @@ func (r *renderer) op(d digest.Digest, output int64, depth int) {
 			if m.Readonly {
 				desc += " readonly"
 			}
-			if m.Output >= 0 {
+			if m.Output >= 0 && m.MountType == pb.MountType_BIND {
 				desc += fmt.Sprintf(" (output %d)", m.Output)
 			}
 			switch m.MountType {
