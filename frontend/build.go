@@ -28,9 +28,11 @@ import (
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/solver/result"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	gbllb "github.com/gobuild/gobuild/llb"
+	"github.com/gobuild/gobuild/sbom"
 	"github.com/gobuild/gobuild/spec"
 )
 
@@ -121,6 +123,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		img = rf.Image(name)
 	}
 	annotations := newAnnotations()
+	var attMu sync.Mutex
+	sboms := map[string]result.Attestation[client.Reference]{} // by platform id
 
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
 		target := buildPlatform
@@ -163,7 +167,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)
 		}
-		if err := checkBinaries(ctx, c, bc, res.Binaries, target); err != nil {
+		bins, err := checkBinaries(ctx, c, bc, res.Binaries, target)
+		if err != nil {
 			return nil, err
 		}
 		ref, err := solve(ctx, c, res.Rootfs, bc.CacheImports, bk.Platform(target))
@@ -171,12 +176,25 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			return nil, err
 		}
 		annotations.set(target, res.Annotations)
-		// The exporter clamps the image's times to the epoch: without
-		// SOURCE_DATE_EPOCH, to 1970, so nothing depends on the clock.
-		exportEpoch := time.Unix(0, 0).UTC()
-		if epoch != nil {
-			exportEpoch = *epoch
+		if ownSBOM(bc) {
+			for i := range bins {
+				bins[i].Path = bins[i].File // the binaries target's layout
+				if img != nil {
+					bins[i].Path = path.Join(spec.BinDir, bins[i].File)
+				}
+			}
+			att, err := sbomAttestation(ctx, c, sbom.Image{
+				Name: name, Platform: platforms.FormatAll(target), Version: values.Version,
+				Created: exportEpochOf(epoch), Creator: "gobuild",
+			}, bins, exportEpochOf(epoch))
+			if err != nil {
+				return nil, err
+			}
+			attMu.Lock()
+			sboms[platforms.FormatAll(platforms.Normalize(target))] = att
+			attMu.Unlock()
 		}
+		exportEpoch := exportEpochOf(epoch)
 		return &dockerui.BuildResult{Reference: ref, Image: &res.Config, Epoch: &exportEpoch}, nil
 	})
 	if err != nil {
@@ -187,23 +205,38 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, err
 	}
 	annotations.addTo(res)
+	for _, id := range slices.Sorted(maps.Keys(sboms)) {
+		res.AddAttestation(id, sboms[id])
+	}
 	return res, nil
 }
 
+// exportEpochOf is the time the exporter clamps the image's times to: the
+// SOURCE_DATE_EPOCH, else 1970, so that nothing depends on the clock.
+func exportEpochOf(epoch *time.Time) time.Time {
+	if epoch != nil {
+		return *epoch
+	}
+	return time.Unix(0, 0).UTC()
+}
+
 // checkBinaries compiles the binaries and checks, before any image holds
-// them, that each is static and built for the target platform.
-func checkBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, bins []gbllb.Binary, target ocispecs.Platform) error {
+// them, that each is static and built for the target platform. It returns
+// them in order.
+func checkBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, bins []gbllb.Binary, target ocispecs.Platform) ([]builtBinary, error) {
+	out := make([]builtBinary, len(bins))
 	eg, ctx := errgroup.WithContext(ctx)
-	for _, b := range bins {
+	for i, b := range bins {
 		eg.Go(func() error {
 			ref, err := solve(ctx, c, b.State, bc.CacheImports, bk.Platform(target))
 			if err != nil {
 				return err
 			}
+			out[i] = builtBinary{Ref: ref, File: "/" + b.Build.Binary}
 			return checkBinary(ctx, ref, "/"+b.Build.Binary, b.Build.Binary, target, true)
 		})
 	}
-	return eg.Wait()
+	return out, eg.Wait()
 }
 
 // templateValues are the values of gobuild.yaml templates, from the build
