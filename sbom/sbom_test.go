@@ -89,7 +89,7 @@ func TestDocumentOfARealBinary(t *testing.T) {
 	// Every dependency compiled in is listed with its version; yaml.v3 is
 	// a real third-party module of this test binary.
 	want := map[string]string{
-		info.Main.Path + "@1.2.3": "pkg:golang/" + info.Main.Path + "@1.2.3",
+		info.Main.Path + "@1.2.3":  "pkg:golang/" + info.Main.Path + "@1.2.3",
 		"stdlib@" + info.GoVersion: "pkg:golang/stdlib@" + strings.TrimPrefix(info.GoVersion, "go"),
 	}
 	for _, d := range info.Deps {
