@@ -84,15 +84,26 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	}
 
 	name := rf.Images[0].Name
-	if strings.EqualFold(bc.Target, gbllb.BinariesTarget) {
-		name = gbllb.BinariesTarget
-	} else if strings.EqualFold(bc.Target, gbllb.TestTarget) {
-		name = gbllb.TestTarget
+	if i := slices.IndexFunc(gbllb.Targets, func(t string) bool { return strings.EqualFold(t, bc.Target) }); i >= 0 {
+		name = gbllb.Targets[i]
 	} else if bc.Target != "" {
 		if rf.Image(bc.Target) == nil {
-			return nil, fmt.Errorf("target %q not found in %s; targets: %s", bc.Target, src.Filename, strings.Join(append(imageNames(rf), gbllb.BinariesTarget, gbllb.TestTarget), ", "))
+			return nil, fmt.Errorf("target %q not found in %s; targets: %s", bc.Target, src.Filename, strings.Join(append(imageNames(rf), gbllb.Targets...), ", "))
 		}
 		name = rf.Image(bc.Target).Name
+	}
+	vulnDB := rf.Vulncheck.DB
+	if db := bc.BuildArgs["GOVULNDB"]; db != "" {
+		if msg := spec.CheckVulnDB(db); msg != "" {
+			return nil, fmt.Errorf("build arg GOVULNDB: %s", msg)
+		}
+		vulnDB = db
+	}
+	// --no-cache (all steps), or --no-cache-filter naming the target, runs
+	// every step again.
+	var noCache []bk.ConstraintsOpt
+	if bc.IsNoCache(name) {
+		noCache = append(noCache, bk.IgnoreCache)
 	}
 	values, epoch, err := templateValues(bc.BuildArgs, c.BuildOpts().Opts)
 	if err != nil {
@@ -111,7 +122,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		}
 	}
 
-	sources, err := listSources(ctx, c, bc, gbllb.Input{
+	sources, err := listSources(ctx, c, bc, noCache, gbllb.Input{
 		File: rf, Context: *mainCtx, Builder: builder, Work: mod.Work, Vendor: mod.Vendor, GoEnv: goEnv,
 		BuildPlatform: buildPlatform, TargetPlatform: buildPlatform, CacheNS: bc.CacheIDNamespace,
 	})
@@ -119,7 +130,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, err
 	}
 	var img *spec.Image
-	if name != gbllb.BinariesTarget && name != gbllb.TestTarget {
+	if !slices.Contains(gbllb.Targets, name) {
 		img = rf.Image(name)
 	}
 	annotations := newAnnotations()
@@ -161,17 +172,19 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			res, err = gbllb.Binaries(in)
 		case gbllb.TestTarget:
 			res, err = gbllb.Tests(in)
+		case gbllb.VulncheckTarget:
+			res, err = gbllb.Vulncheck(in, vulnDB)
 		default:
 			res, err = gbllb.Image(in, name)
 		}
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)
 		}
-		bins, err := checkBinaries(ctx, c, bc, res.Binaries, target)
+		bins, err := checkBinaries(ctx, c, bc, noCache, res.Binaries, target)
 		if err != nil {
 			return nil, err
 		}
-		ref, err := solve(ctx, c, res.Rootfs, bc.CacheImports, bk.Platform(target))
+		ref, err := solve(ctx, c, res.Rootfs, bc.CacheImports, slices.Concat(noCache, []bk.ConstraintsOpt{bk.Platform(target)})...)
 		if err != nil {
 			return nil, err
 		}
@@ -223,12 +236,12 @@ func exportEpochOf(epoch *time.Time) time.Time {
 // checkBinaries compiles the binaries and checks, before any image holds
 // them, that each is static and built for the target platform. It returns
 // them in order.
-func checkBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, bins []gbllb.Binary, target ocispecs.Platform) ([]builtBinary, error) {
+func checkBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, noCache []bk.ConstraintsOpt, bins []gbllb.Binary, target ocispecs.Platform) ([]builtBinary, error) {
 	out := make([]builtBinary, len(bins))
 	eg, ctx := errgroup.WithContext(ctx)
 	for i, b := range bins {
 		eg.Go(func() error {
-			ref, err := solve(ctx, c, b.State, bc.CacheImports, bk.Platform(target))
+			ref, err := solve(ctx, c, b.State, bc.CacheImports, slices.Concat(noCache, []bk.ConstraintsOpt{bk.Platform(target)})...)
 			if err != nil {
 				return err
 			}
@@ -320,8 +333,8 @@ func validateCaps(req string) error {
 }
 
 // listSources runs llb.ListSources and returns the files go build reads.
-func listSources(ctx context.Context, c client.Client, bc *dockerui.Client, in gbllb.Input) ([]string, error) {
-	ref, err := solve(ctx, c, gbllb.ListSources(in), bc.CacheImports, bk.Platform(in.BuildPlatform))
+func listSources(ctx context.Context, c client.Client, bc *dockerui.Client, noCache []bk.ConstraintsOpt, in gbllb.Input) ([]string, error) {
+	ref, err := solve(ctx, c, gbllb.ListSources(in), bc.CacheImports, slices.Concat(noCache, []bk.ConstraintsOpt{bk.Platform(in.BuildPlatform)})...)
 	if err != nil {
 		return nil, err
 	}
@@ -560,6 +573,9 @@ func listTargets(f *spec.File) *targets.List {
 	}, targets.Target{
 		Name:        gbllb.TestTarget,
 		Description: "go vet and go test " + strings.Join(f.Test.Packages, " "),
+	}, targets.Target{
+		Name:        gbllb.VulncheckTarget,
+		Description: "govulncheck " + strings.Join(f.Vulncheck.Packages, " ") + " against " + f.Vulncheck.DB,
 	})
 	return l
 }

@@ -87,7 +87,7 @@ func TestListTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := listTargets(r)
-	if len(l.Targets) != 4 || l.Targets[2].Name != "binaries" || l.Targets[3].Name != "test" || l.Targets[0].Name != "a" || !l.Targets[0].Default || l.Targets[1].Default || l.Targets[1].Description != "image with a, b" {
+	if len(l.Targets) != 5 || l.Targets[2].Name != "binaries" || l.Targets[3].Name != "test" || l.Targets[4].Name != "vulncheck" || l.Targets[0].Name != "a" || !l.Targets[0].Default || l.Targets[1].Default || l.Targets[1].Description != "image with a, b" {
 		t.Errorf("targets %+v", l.Targets)
 	}
 }

@@ -1,12 +1,14 @@
 package integration
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -252,5 +254,66 @@ func TestCompileHasNoNetwork(t *testing.T) {
 	}
 	if n := conns.Load(); n != 0 {
 		t.Errorf("the host's listener got %d connections from the compile step", n)
+	}
+}
+
+// vulnDB serves a Go vulnerability database (the v1 protocol govulncheck
+// reads: gzipped JSON under index/ and ID/) over HTTP on 127.0.0.1. With
+// vulnerable set, it lists one made-up vulnerability in gin's New, which
+// examples/ginserver calls; otherwise it lists none.
+func vulnDB(t *testing.T, vulnerable *atomic.Bool) string {
+	t.Helper()
+	const id = "GO-2099-0001"
+	entry := `{"schema_version":"1.3.1","id":"` + id + `","modified":"2024-01-01T00:00:00Z","published":"2024-01-01T00:00:00Z",` +
+		`"summary":"gobuild test vulnerability in gin","details":"Made up for gobuild's tests.",` +
+		`"affected":[{"package":{"name":"github.com/gin-gonic/gin","ecosystem":"Go"},` +
+		`"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"99.0.0"}]}],` +
+		`"ecosystem_specific":{"imports":[{"path":"github.com/gin-gonic/gin","symbols":["New"]}]}}],` +
+		`"database_specific":{"url":"https://pkg.go.dev/vuln/` + id + `"}}`
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body string
+		switch r.URL.Path {
+		case "/index/db.json.gz":
+			body = `{"modified":"2024-01-01T00:00:00Z"}`
+		case "/index/modules.json.gz":
+			body = `[]`
+			if vulnerable.Load() {
+				body = `[{"path":"github.com/gin-gonic/gin","vulns":[{"id":"` + id + `","modified":"2024-01-01T00:00:00Z","fixed":"v99.0.0"}]}]`
+			}
+		case "/ID/" + id + ".json.gz":
+			body = entry
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		zw := gzip.NewWriter(w)
+		zw.Write([]byte(body))
+		zw.Close()
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// --target vulncheck runs govulncheck inside the build against the database
+// GOVULNDB names: examples/ginserver passes with an empty database, and
+// fails, naming the vulnerability, once the database lists one in a gin
+// function it calls.
+func TestVulncheckTarget(t *testing.T) {
+	var vulnerable atomic.Bool
+	db := vulnDB(t, &vulnerable)
+	args := []string{"docker", "buildx", "build", "-f", "gobuild.yaml", "--target", "vulncheck", "--progress=plain", "--build-arg", "GOVULNDB=" + db, "."}
+	out := mustRun(t, example("ginserver"), args...)
+	if !strings.Contains(string(out), "[vulncheck] govulncheck ./...") || !strings.Contains(string(out), "No vulnerabilities found") {
+		t.Errorf("an empty database: output\n%s", tail(out, 30))
+	}
+	vulnerable.Store(true)
+	out, err := run(context.Background(), example("ginserver"), args...)
+	if err == nil || !strings.Contains(string(out), "GO-2099-0001") || !strings.Contains(string(out), "gin.New") {
+		t.Errorf("a vulnerability in gin.New: err %v, output\n%s", err, tail(out, 40))
 	}
 }

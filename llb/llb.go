@@ -121,8 +121,8 @@ func Image(in Input, name string) (*Result, error) {
 		}
 		layers = append(layers, in.Base.State)
 		if img.Workdir != "" && img.Workdir != "/" {
-			layers = append(layers, bk.Scratch().File(bk.Mkdir(img.Workdir, 0o755, bk.WithParents(true), bk.WithCreatedTime(in.epoch())),
-				bk.WithCustomNamef("[%s] %s", img.Name, img.Workdir)))
+			dir := bk.Scratch().File(bk.Mkdir(img.Workdir, 0o755, bk.WithParents(true)))
+			layers = append(layers, bk.Scratch().File(in.stamped(dir), bk.WithCustomNamef("[%s] %s", img.Name, img.Workdir)))
 		}
 	}
 	if *img.Certs {
@@ -495,7 +495,7 @@ func (in Input) compile(b *spec.Build, genv []string, tested bool) (bk.State, er
 // fromBuilder copies p (a file or a directory) from the builder image.
 func (in Input) fromBuilder(name, p string) bk.State {
 	return bk.Scratch().File(
-		bk.Copy(in.Builder, p, p, &bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true}),
+		bk.Copy(in.Builder, p, p, &bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true, CreatedTime: ptr(in.epoch())}),
 		bk.WithCustomName(name),
 	)
 }
@@ -516,18 +516,28 @@ func (in Input) baseFiles(img *spec.Image) bk.State {
 	if gid != "0" {
 		group += fmt.Sprintf("nonroot:x:%s:\n", gid)
 	}
-	t := bk.WithCreatedTime(in.epoch())
+	// The files are made in a staging state and copied out with the epoch
+	// as every time: a directory written into after it was made (/etc by
+	// its files, parents by their children) would otherwise keep the
+	// clock's time, and the layer would differ from build to build.
+	staging := bk.Mkdir("/etc", 0o755).
+		Mkfile("/etc/passwd", 0o644, []byte(passwd)).
+		Mkfile("/etc/group", 0o644, []byte(group))
+	if img.Workdir != "/" {
+		staging = staging.Mkdir(img.Workdir, 0o755, bk.WithParents(true))
+	}
 	// Mkdir cannot set the sticky bit (and is subject to umask): /tmp is an
 	// empty directory copied with an explicit mode instead.
-	empty := bk.Scratch().File(bk.Mkdir("/tmp", 0o755, t))
-	fa := bk.Mkdir("/etc", 0o755, t).
-		Mkfile("/etc/passwd", 0o644, []byte(passwd), t).
-		Mkfile("/etc/group", 0o644, []byte(group), t).
+	empty := bk.Scratch().File(bk.Mkdir("/tmp", 0o755))
+	fa := in.stamped(bk.Scratch().File(staging)).
 		Copy(empty, "/tmp", "/tmp", &bk.CopyInfo{Mode: &bk.ChmodOpt{ModeStr: "1777"}, CreatedTime: ptr(in.epoch())})
-	if img.Workdir != "/" {
-		fa = fa.Mkdir(img.Workdir, 0o755, bk.WithParents(true), t)
-	}
 	return bk.Scratch().File(fa, bk.WithCustomNamef("[%s] passwd, group, /tmp and %s", img.Name, img.Workdir))
+}
+
+// stamped copies all of st with the epoch as the time of every file and
+// directory.
+func (in Input) stamped(st bk.State) *bk.FileAction {
+	return bk.Copy(st, "/", "/", &bk.CopyInfo{CopyDirContentsOnly: true, CreatedTime: ptr(in.epoch())})
 }
 
 // copyFile copies images[].files[i] from the build context.

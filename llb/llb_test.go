@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -731,5 +732,48 @@ func TestCgoAndPlatformErrors(t *testing.T) {
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s on %s:\n got  %v\n want %s", tc.src, tc.platform, err, tc.want)
 		}
+	}
+}
+
+// The vulncheck target installs govulncheck in a cached step and runs it
+// on every build (the database changes, the code may not) over the
+// downloaded modules, with the database URL it is given.
+func TestVulncheck(t *testing.T) {
+	in := input(t, "vulncheck:\n  packages: [./cmd/...]\n  version: v1.8.0\n", amd64)
+	in.GoEnv = map[string]string{"GOPROXY": "https://proxy.example", "GOFLAGS": "-mod=mod"}
+	res, err := Vulncheck(in, "http://127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := marshal(t, res, amd64)
+	ex := execs(t, def)
+	install := ex["[vulncheck] go install golang.org/x/vuln/cmd/govulncheck@v1.8.0"]
+	scan := ex["[vulncheck] govulncheck ./cmd/..."]
+	if install == nil || scan == nil {
+		t.Fatalf("steps %v", slices.Collect(maps.Keys(ex)))
+	}
+	if got := strings.Join(scan.Meta.Args, " "); got != "/gobuild/govulncheck -db http://127.0.0.1:8080 ./cmd/..." {
+		t.Errorf("scan args %q", got)
+	}
+	if !slices.Contains(install.Meta.Env, "GOPROXY=https://proxy.example") || slices.Contains(install.Meta.Env, "GOFLAGS=-mod=mod") {
+		t.Errorf("install env %q: want the proxy and not the module's GOFLAGS", install.Meta.Env)
+	}
+	if !slices.Contains(scan.Meta.Env, "GOFLAGS=-mod=mod") || !slices.Contains(scan.Meta.Env, "GOPROXY=off") {
+		t.Errorf("scan env %q: want the module's GOFLAGS and GOPROXY=off", scan.Meta.Env)
+	}
+	ignored := 0
+	for dgst, m := range def.Metadata {
+		if m.IgnoreCache {
+			ignored++
+			for _, dt := range def.Def {
+				var op pb.Op
+				if digest.FromBytes(dt) == dgst && op.UnmarshalVT(dt) == nil && op.GetExec() != nil && op.GetExec().Meta.Args[0] != "/gobuild/govulncheck" {
+					t.Errorf("step %v ignores the cache", op.GetExec().Meta.Args)
+				}
+			}
+		}
+	}
+	if ignored != 1 {
+		t.Errorf("%d steps ignore the cache, want 1 (the scan)", ignored)
 	}
 }

@@ -26,6 +26,8 @@ type File struct {
 	Images []Image `yaml:"images"`
 	// Test configures the test target: go vet and go test inside the build.
 	Test Test `yaml:"test"`
+	// Vulncheck configures the vulncheck target: govulncheck inside the build.
+	Vulncheck Vulncheck `yaml:"vulncheck"`
 
 	pos positions
 }
@@ -84,6 +86,25 @@ type Test struct {
 	// Vet runs go vet on the packages first; default true.
 	Vet *bool `yaml:"vet"`
 }
+
+// Vulncheck is the vulncheck target: govulncheck on the module's source.
+type Vulncheck struct {
+	// Packages are the packages checked; default ./... .
+	Packages []string `yaml:"packages"`
+	// DB is the vulnerability database (https://, http:// or file:// URL);
+	// default https://vuln.go.dev. The build arg GOVULNDB wins.
+	DB string `yaml:"db"`
+	// Version is the version of golang.org/x/vuln/cmd/govulncheck; default
+	// DefaultVulncheckVersion.
+	Version string `yaml:"version"`
+}
+
+// DefaultVulnDB is the vulnerability database govulncheck reads by default.
+const DefaultVulnDB = "https://vuln.go.dev"
+
+// DefaultVulncheckVersion is the govulncheck the vulncheck target installs
+// by default. It needs Go 1.26; set vulncheck.version for an older builder.
+const DefaultVulncheckVersion = "v1.9.0"
 
 // Build is one binary.
 type Build struct {

@@ -25,11 +25,12 @@ func TestEmptyFileGetsDefaults(t *testing.T) {
 	for _, src := range []string{"", "# syntax=ghcr.io/gobuild/gobuild:1\n", "# syntax=x\n---\n", "# syntax=x\nversion: 1\n"} {
 		r := mustResolve(t, src, hello)
 		want := &File{
-			Version: 1,
-			Go:      Go{Version: "1.26", Image: "docker.io/library/golang:1.26", Dir: "."},
-			Builds:  []Build{{ID: "hello", Main: ".", Binary: "hello", Strip: ptr(true), Trimpath: ptr(true)}},
-			Images:  []Image{{Name: "hello", Base: "scratch", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)}},
-			Test:    Test{Packages: []string{"./..."}, Vet: ptr(true)},
+			Version:   1,
+			Go:        Go{Version: "1.26", Image: "docker.io/library/golang:1.26", Dir: "."},
+			Builds:    []Build{{ID: "hello", Main: ".", Binary: "hello", Strip: ptr(true), Trimpath: ptr(true)}},
+			Images:    []Image{{Name: "hello", Base: "scratch", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)}},
+			Test:      Test{Packages: []string{"./..."}, Vet: ptr(true)},
+			Vulncheck: Vulncheck{Packages: []string{"./..."}, DB: DefaultVulnDB, Version: DefaultVulncheckVersion},
 		}
 		r.pos = nil
 		if !reflect.DeepEqual(r, want) {
@@ -119,7 +120,7 @@ images:
 func TestBadFiles(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"unknown top-level field", "# syntax=x\nbuild:\n  - main: .\n",
-			`gobuild.yaml:2:1: build: unknown field "build" (did you mean "builds"?); allowed: builds, go, images, test, version`},
+			`gobuild.yaml:2:1: build: unknown field "build" (did you mean "builds"?); allowed: builds, go, images, test, version, vulncheck`},
 		{"unknown nested field", "builds:\n  - mian: ./cmd/x\n",
 			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, cgo, env, flags, gcflags, id, ldflags, main, pie, platforms, strip, tags, trimpath`},
 		{"unknown field far from any", "go:\n  zzzzzzzz: 1\n",
@@ -151,7 +152,7 @@ func TestBadFiles(t *testing.T) {
 		{"user name", "images:\n  - user: nobody\n",
 			`gobuild.yaml:2:11: images[0].user: "nobody" is not a numeric user: write uid or uid:gid, for example 65532:65532`},
 		{"reserved target", "images:\n  - name: binaries\n",
-			`gobuild.yaml:2:11: images[0].name: "binaries" is reserved for gobuild's own target; reserved: binaries, test`},
+			`gobuild.yaml:2:11: images[0].name: "binaries" is reserved for gobuild's own target; reserved: binaries, test, vulncheck`},
 		{"yaml syntax", "builds:\n  - main: .\n   id: x\n",
 			`gobuild.yaml:3: invalid YAML: did not find expected '-' indicator`},
 		{"unclosed flow list", "version: 1\nbuilds: [\n  {main: .}\nimages: []\n",
@@ -221,6 +222,12 @@ func TestBadFiles(t *testing.T) {
 			`gobuild.yaml:2:8: go.ssh: go.ssh fetches the modules that go.private names over ssh, and go.private is empty`},
 		{"ssh with a wildcard host", "go:\n  ssh: true\n  private: [\"*.corp.example\"]\n",
 			`gobuild.yaml:3:13: go.private[0]: "*.corp.example" does not start with a host name, so go.ssh cannot rewrite its URLs to ssh: write it as host/path, such as github.com/acme/*`},
+		{"vulncheck db", "vulncheck:\n  db: vuln.example.com\n",
+			`gobuild.yaml:2:7: vulncheck.db: "vuln.example.com" is not an https://, http:// or file:// URL`},
+		{"vulncheck version", "vulncheck:\n  version: 1.9\n",
+			`gobuild.yaml:2:12: vulncheck.version: "1.9" is not a version of golang.org/x/vuln such as v1.9.0`},
+		{"vulncheck packages", "vulncheck:\n  packages: [cmd/...]\n",
+			`gobuild.yaml:2:14: vulncheck.packages[0]: "cmd/..." must start with ./ (for example ./... or ./internal/...)`},
 		{"bad base", "images:\n  - base: \"not an image\"\n",
 			`gobuild.yaml:2:11: images[0].base: "not an image" is not scratch, distroless or an image reference: invalid reference format`},
 		{"annotation template", "images:\n  - annotations:\n      org.opencontainers.image.title: \"{{.Nope}}\"\n",

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
+	"golang.org/x/mod/semver"
 )
 
 var (
@@ -32,7 +34,7 @@ var ownedFlags = map[string]string{
 var ownedEnv = []string{"GOOS", "GOARCH", "GOARM", "GOAMD64", "CGO_ENABLED", "GOTOOLCHAIN", "GOCACHE", "GOMODCACHE"}
 
 // reservedTargets are target names gobuild keeps for itself.
-var reservedTargets = []string{"binaries", "test"}
+var reservedTargets = []string{"binaries", "test", "vulncheck"}
 
 // validate checks values that decode fine but mean nothing.
 func (f *File) validate(filename string) Errors {
@@ -82,6 +84,19 @@ func (f *File) validate(filename string) Errors {
 		if msg := checkPattern(pkg); msg != "" {
 			bad(fmt.Sprintf("test.packages[%d]", j), "%s", msg)
 		}
+	}
+	for j, pkg := range f.Vulncheck.Packages {
+		if msg := checkPattern(pkg); msg != "" {
+			bad(fmt.Sprintf("vulncheck.packages[%d]", j), "%s", msg)
+		}
+	}
+	if db := f.Vulncheck.DB; db != "" {
+		if msg := CheckVulnDB(db); msg != "" {
+			bad("vulncheck.db", "%s", msg)
+		}
+	}
+	if v := f.Vulncheck.Version; v != "" && (!semver.IsValid(v) || semver.Canonical(v) != v) {
+		bad("vulncheck.version", "%q is not a version of golang.org/x/vuln such as %s", v, DefaultVulncheckVersion)
 	}
 	for j, fl := range f.Test.Flags {
 		if !strings.HasPrefix(fl, "-") {
@@ -295,6 +310,15 @@ func checkMain(m string) string {
 }
 
 // checkPattern returns why p is not a package pattern inside the module, or "".
+// CheckVulnDB returns what is wrong with a vulnerability database URL, or "".
+func CheckVulnDB(db string) string {
+	u, err := url.Parse(db)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "file") || (u.Scheme != "file" && u.Host == "") || (u.Scheme == "file" && u.Path == "") {
+		return fmt.Sprintf("%q is not an https://, http:// or file:// URL", db)
+	}
+	return ""
+}
+
 func checkPattern(p string) string {
 	if p != "." && p != "./..." && !strings.HasPrefix(p, "./") {
 		return fmt.Sprintf("%q must start with ./ (for example ./... or ./internal/...)", p)

@@ -1,0 +1,80 @@
+package llb
+
+import (
+	"path"
+	"strings"
+
+	bk "github.com/moby/buildkit/client/llb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+)
+
+// VulncheckTarget is the target that runs govulncheck on the module.
+const VulncheckTarget = "vulncheck"
+
+// proxyEnv are the go.env keys that say where modules come from: the
+// govulncheck install honours them, and nothing else of the module's setup.
+var proxyEnv = []string{"GOINSECURE", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOPROXY", "GOSUMDB"}
+
+// govulncheck installs golang.org/x/vuln/cmd/govulncheck at the file's
+// version in a step of its own, cached by the builder, the version and the
+// proxy settings. It returns a state holding /govulncheck.
+func (in Input) govulncheck() bk.State {
+	v := in.File.Vulncheck.Version
+	opts := []bk.RunOption{
+		bk.Args([]string{"go", "install", "golang.org/x/vuln/cmd/govulncheck@" + v}),
+		bk.Dir("/"),
+		in.cacheMount(buildCache, "gobuildcache"),
+		bk.AddMount(modCache, bk.Scratch(), bk.Tmpfs()),
+		bk.WithCustomNamef("[vulncheck] go install golang.org/x/vuln/cmd/govulncheck@%s", v),
+	}
+	for _, k := range proxyEnv {
+		if val, ok := in.GoEnv[k]; ok {
+			opts = append(opts, bk.AddEnv(k, val))
+		}
+	}
+	opts = append(opts, ownEnv()...)
+	opts = append(opts, bk.AddEnv("GOBIN", outDir), bk.AddEnv("GOFLAGS", "-trimpath"))
+	return in.Builder.Run(opts...).AddMount(outDir, bk.Scratch())
+}
+
+// Vulncheck builds the vulncheck target's graph: govulncheck, run on the
+// build platform over the module's packages with all its files, the
+// downloaded modules and the build cache. It reads the vulnerability
+// database db (the file's, or the GOVULNDB build arg) over the network, so
+// it runs again on every build: the database changes while the code does
+// not. Known vulnerabilities in code the module calls fail the build, with
+// govulncheck's report in the output.
+func Vulncheck(in Input, db string) (*Result, error) {
+	in, _, err := in.forPlatform()
+	if err != nil {
+		return nil, err
+	}
+	vc := in.File.Vulncheck
+	tool := path.Join(toolDir, "govulncheck")
+	args := append([]string{tool, "-db", db}, vc.Packages...)
+	opts := []bk.RunOption{
+		bk.Args(args),
+		bk.Dir(in.workdir()),
+		bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
+		bk.AddMount(toolDir, in.govulncheck(), bk.Readonly),
+		bk.AddMount(modCache, in.download(), bk.Readonly),
+		in.cacheMount(buildCache, "gobuildcache"),
+		bk.IgnoreCache,
+		bk.WithCustomNamef("[vulncheck] govulncheck %s", strings.Join(vc.Packages, " ")),
+	}
+	opts = append(opts, in.toolEnv()...)
+	opts = append(opts, bk.AddEnv("GOPROXY", "off"))
+	if in.Locate != nil {
+		if loc := in.Locate("vulncheck"); loc != nil {
+			opts = append(opts, loc)
+		}
+	}
+	out := in.Builder.Run(opts...).AddMount(outDir, bk.Scratch())
+	var c dockerspec.DockerOCIImage
+	c.Platform = in.platform()
+	c.RootFS.Type = "layers"
+	return &Result{Rootfs: out, Config: c}, nil
+}
+
+// Targets are gobuild's own targets, beside the file's images.
+var Targets = []string{BinariesTarget, TestTarget, VulncheckTarget}
