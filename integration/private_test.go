@@ -74,7 +74,7 @@ func startAuthProxy(t *testing.T) *authProxy {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{
-		"/" + privatePath + "/@v/list":                       []byte(privateVersion + "\n"),
+		"/" + privatePath + "/@v/list":                        []byte(privateVersion + "\n"),
 		"/" + privatePath + "/@v/" + privateVersion + ".info": []byte(`{"Version":"` + privateVersion + `","Time":"2024-01-01T00:00:00Z"}`),
 		"/" + privatePath + "/@v/" + privateVersion + ".mod":  gomod,
 		"/" + privatePath + "/@v/" + privateVersion + ".zip":  zipBuf.Bytes(),
