@@ -92,12 +92,9 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		}
 		name = rf.Image(bc.Target).Name
 	}
-	vulnDB := rf.Vulncheck.DB
-	if db := bc.BuildArgs["GOVULNDB"]; db != "" {
-		if msg := spec.CheckVulnDB(db); msg != "" {
-			return nil, fmt.Errorf("build arg GOVULNDB: %s", msg)
-		}
-		vulnDB = db
+	vulnDB, err := rf.VulnDB(bc.BuildArgs)
+	if err != nil {
+		return nil, err
 	}
 	// --no-cache (all steps), or --no-cache-filter naming the target, runs
 	// every step again.
@@ -189,6 +186,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			return nil, err
 		}
 		annotations.set(target, res.Annotations)
+		exportEpoch := exportEpochOf(epoch)
 		if ownSBOM(bc) {
 			for i := range bins {
 				bins[i].Path = bins[i].File // the binaries target's layout
@@ -198,8 +196,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			}
 			att, err := sbomAttestation(ctx, c, sbom.Image{
 				Name: name, Platform: platforms.FormatAll(target), Version: values.Version,
-				Created: exportEpochOf(epoch), Creator: "gobuild",
-			}, bins, exportEpochOf(epoch))
+				Created: exportEpoch, Creator: "gobuild",
+			}, bins)
 			if err != nil {
 				return nil, err
 			}
@@ -207,7 +205,6 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			sboms[platforms.FormatAll(platforms.Normalize(target))] = att
 			attMu.Unlock()
 		}
-		exportEpoch := exportEpochOf(epoch)
 		return &dockerui.BuildResult{Reference: ref, Image: &res.Config, Epoch: &exportEpoch}, nil
 	})
 	if err != nil {

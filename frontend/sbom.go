@@ -7,7 +7,6 @@ import (
 	"debug/buildinfo"
 	"encoding/hex"
 	"fmt"
-	"time"
 
 	"github.com/distribution/reference"
 	intoto "github.com/in-toto/in-toto-golang/in_toto"
@@ -57,7 +56,7 @@ type builtBinary struct {
 
 // sbomAttestation is the SPDX attestation of the binaries of one platform:
 // their modules, read from their Go build information, and their checksums.
-func sbomAttestation(ctx context.Context, c client.Client, img sbom.Image, bins []builtBinary, epoch time.Time) (result.Attestation[client.Reference], error) {
+func sbomAttestation(ctx context.Context, c client.Client, img sbom.Image, bins []builtBinary) (result.Attestation[client.Reference], error) {
 	var att result.Attestation[client.Reference]
 	var list []sbom.Binary
 	for _, b := range bins {
@@ -75,7 +74,7 @@ func sbomAttestation(ctx context.Context, c client.Client, img sbom.Image, bins 
 	if err != nil {
 		return att, err
 	}
-	st := bk.Scratch().File(bk.Mkfile(sbomPath, 0o444, dt, bk.WithCreatedTime(epoch)),
+	st := bk.Scratch().File(bk.Mkfile(sbomPath, 0o444, dt, bk.WithCreatedTime(img.Created)),
 		bk.WithCustomNamef("[%s %s] SBOM from Go build information", img.Name, img.Platform))
 	ref, err := solve(ctx, c, st, nil)
 	if err != nil {

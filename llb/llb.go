@@ -335,13 +335,16 @@ func (in Input) sshOpts() []bk.RunOption {
 }
 
 // offline are the options of the go commands that run after the download:
-// no network, and the downloaded modules mounted read-only, with GOPROXY=off
-// so that a module missing from them fails by name instead of by a DNS error.
+// no network, and the downloaded modules (see downloaded).
 func (in Input) offline() []bk.RunOption {
-	opts := []bk.RunOption{
-		bk.Network(bk.NetModeNone),
-		bk.AddMount(modCache, in.download(), bk.Readonly),
-	}
+	return append([]bk.RunOption{bk.Network(bk.NetModeNone)}, in.downloaded()...)
+}
+
+// downloaded are the options of a go command that uses the downloaded
+// modules: mounted read-only, with the go environment and GOPROXY=off, so
+// that a module missing from them fails by name instead of by a DNS error.
+func (in Input) downloaded() []bk.RunOption {
+	opts := []bk.RunOption{bk.AddMount(modCache, in.download(), bk.Readonly)}
 	opts = append(opts, in.toolEnv()...)
 	return append(opts, bk.AddEnv("GOPROXY", "off"))
 }

@@ -57,13 +57,12 @@ func Vulncheck(in Input, db string) (*Result, error) {
 		bk.Dir(in.workdir()),
 		bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
 		bk.AddMount(toolDir, in.govulncheck(), bk.Readonly),
-		bk.AddMount(modCache, in.download(), bk.Readonly),
 		in.cacheMount(buildCache, "gobuildcache"),
 		bk.IgnoreCache,
 		bk.WithCustomNamef("[vulncheck] govulncheck %s", strings.Join(vc.Packages, " ")),
 	}
-	opts = append(opts, in.toolEnv()...)
-	opts = append(opts, bk.AddEnv("GOPROXY", "off"))
+	// The network stays: govulncheck reads the database.
+	opts = append(opts, in.downloaded()...)
 	if in.Locate != nil {
 		if loc := in.Locate("vulncheck"); loc != nil {
 			opts = append(opts, loc)

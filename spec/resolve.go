@@ -171,6 +171,19 @@ func (f *File) GoEnv(args map[string]string) map[string]string {
 	return env
 }
 
+// VulnDB is the vulnerability database the vulncheck target reads: the
+// GOVULNDB build arg when given, else vulncheck.db.
+func (f *File) VulnDB(args map[string]string) (string, error) {
+	db := args["GOVULNDB"]
+	if db == "" {
+		return f.Vulncheck.DB, nil
+	}
+	if msg := CheckVulnDB(db); msg != "" {
+		return "", fmt.Errorf("build arg GOVULNDB: %s", msg)
+	}
+	return db, nil
+}
+
 // defaultID is the last element of main, or of the module path for ".",
 // skipping a major version suffix such as /v2.
 func defaultID(main, modPath string) string {

@@ -327,3 +327,36 @@ func TestBaseDefaults(t *testing.T) {
 		}
 	}
 }
+
+// The GOVULNDB build arg wins over vulncheck.db, which defaults to
+// vuln.go.dev; a bad build arg is an error naming it.
+func TestVulnDB(t *testing.T) {
+	parse := func(src string) *File {
+		f, err := Parse("gobuild.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.Resolve("gobuild.yaml", Module{Path: "example.com/hello", Go: "1.26"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, c := range []struct {
+		src  string
+		args map[string]string
+		want string
+	}{
+		{"", nil, DefaultVulnDB},
+		{"vulncheck:\n  db: https://vulndb.corp\n", nil, "https://vulndb.corp"},
+		{"vulncheck:\n  db: https://vulndb.corp\n", map[string]string{"GOVULNDB": "http://127.0.0.1:8080"}, "http://127.0.0.1:8080"},
+	} {
+		if got, err := parse(c.src).VulnDB(c.args); err != nil || got != c.want {
+			t.Errorf("%q %v: got %q, %v; want %q", c.src, c.args, got, err, c.want)
+		}
+	}
+	_, err := parse("").VulnDB(map[string]string{"GOVULNDB": "vuln.go.dev"})
+	if want := `build arg GOVULNDB: "vuln.go.dev" is not an https://, http:// or file:// URL`; err == nil || err.Error() != want {
+		t.Errorf("bad GOVULNDB: %v, want %s", err, want)
+	}
+}
