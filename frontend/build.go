@@ -25,6 +25,8 @@ import (
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
@@ -59,6 +61,13 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", c.BuildOpts().Opts["filename"], err)
 	}
+	if c.BuildOpts().Opts[requestID] == lint.SubrequestLintDefinition.Name {
+		// --call check answers for a file that does not parse, too.
+		res, _, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
+			Lint: func(ctx context.Context) (*lint.LintResults, error) { return check(ctx, c, bc, src) },
+		})
+		return res, err
+	}
 	f, err := spec.Parse(src.Filename, src.Data)
 	if err != nil {
 		return nil, withSource(err, src.SourceMap)
@@ -77,20 +86,24 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, withSource(err, src.SourceMap)
 	}
 
+	name, targetErr := targetName(rf, bc.Target, src.Filename)
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(ctx context.Context) (*targets.List, error) { return listTargets(rf), nil },
+		Outline: func(ctx context.Context) (*outline.Outline, error) {
+			if targetErr != nil {
+				return nil, targetErr
+			}
+			return outlineOf(rf, name, mod.Vendor, src.Data, bc.CacheIDNamespace), nil
+		},
+		Lint: func(ctx context.Context) (*lint.LintResults, error) { return check(ctx, c, bc, src) },
 	}); err != nil || ok {
 		return res, err
 	}
-
-	name := rf.Images[0].Name
-	if i := slices.IndexFunc(gbllb.Targets, func(t string) bool { return strings.EqualFold(t, bc.Target) }); i >= 0 {
-		name = gbllb.Targets[i]
-	} else if bc.Target != "" {
-		if rf.Image(bc.Target) == nil {
-			return nil, fmt.Errorf("target %q not found in %s; targets: %s", bc.Target, src.Filename, strings.Join(append(imageNames(rf), gbllb.Targets...), ", "))
-		}
-		name = rf.Image(bc.Target).Name
+	if targetErr != nil {
+		return nil, targetErr
+	}
+	if err := checkNoCacheFilter(c.BuildOpts().Opts["no-cache"], rf); err != nil {
+		return nil, err
 	}
 	vulnDB, err := rf.VulnDB(bc.BuildArgs)
 	if err != nil {
@@ -122,6 +135,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	sources, err := listSources(ctx, c, bc, noCache, gbllb.Input{
 		File: rf, Context: *mainCtx, Builder: builder, Work: mod.Work, Vendor: mod.Vendor, GoEnv: goEnv,
 		BuildPlatform: buildPlatform, TargetPlatform: buildPlatform, CacheNS: bc.CacheIDNamespace,
+		NoCache: bc.IsNoCache,
 	})
 	if err != nil {
 		return nil, err
@@ -155,6 +169,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			CacheNS:        bc.CacheIDNamespace,
 			SourceFiles:    sources,
 			Locate:         locator(rf, src.SourceMap),
+			NoCache:        bc.IsNoCache,
 		}
 		if img != nil && !img.Scratch() {
 			st, cfg, err := loadImage(ctx, bc, c, img.BaseRef(), target)
@@ -219,6 +234,44 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		res.AddAttestation(id, sboms[id])
 	}
 	return res, nil
+}
+
+// targetName is the target --target names (case-insensitively), by default
+// the first image.
+func targetName(f *spec.File, target, filename string) (string, error) {
+	if i := slices.IndexFunc(gbllb.Targets, func(t string) bool { return strings.EqualFold(t, target) }); i >= 0 {
+		return gbllb.Targets[i], nil
+	}
+	if target == "" {
+		return f.Images[0].Name, nil
+	}
+	if im := f.Image(target); im != nil {
+		return im.Name, nil
+	}
+	return "", fmt.Errorf("target %q not found in %s; targets: %s", target, filename, strings.Join(append(imageNames(f), gbllb.Targets...), ", "))
+}
+
+// requestID is the build opt that names a subrequest (--call).
+const requestID = "requestid"
+
+// checkNoCacheFilter fails for a --no-cache-filter name that is neither a
+// target of f nor one of its steps, so a typo does not go unnoticed.
+func checkNoCacheFilter(filter string, f *spec.File) error {
+	if filter == "" {
+		return nil
+	}
+	var known []string
+	for _, n := range slices.Concat(imageNames(f), gbllb.Targets, gbllb.Steps(f)) {
+		if !slices.Contains(known, n) {
+			known = append(known, n) // a build and its image often share a name
+		}
+	}
+	for _, n := range strings.Split(filter, ",") {
+		if n = strings.TrimSpace(n); n != "" && !slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, n) }) {
+			return fmt.Errorf("--no-cache-filter %s: no target or step of that name; the names are %s", n, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
 
 // exportEpochOf is the time the exporter clamps the image's times to: the
@@ -553,28 +606,6 @@ func withSource(err error, sm *bk.SourceMap) error {
 		return err
 	}
 	return errdefs.WithSource(err, s)
-}
-
-func listTargets(f *spec.File) *targets.List {
-	l := &targets.List{}
-	for i, im := range f.Images {
-		l.Targets = append(l.Targets, targets.Target{
-			Name:        im.Name,
-			Default:     i == 0,
-			Description: "image with " + strings.Join(im.Builds, ", "),
-		})
-	}
-	l.Targets = append(l.Targets, targets.Target{
-		Name:        gbllb.BinariesTarget,
-		Description: "just the binaries, for -o type=local",
-	}, targets.Target{
-		Name:        gbllb.TestTarget,
-		Description: "go vet and go test " + strings.Join(f.Test.Packages, " "),
-	}, targets.Target{
-		Name:        gbllb.VulncheckTarget,
-		Description: "govulncheck " + strings.Join(f.Vulncheck.Packages, " ") + " against " + f.Vulncheck.DB,
-	})
-	return l
 }
 
 func imageNames(f *spec.File) []string {

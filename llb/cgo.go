@@ -97,7 +97,7 @@ func (in Input) cToolchain() (bk.State, string) {
 	}
 	cc := crossCCs[ccKey(in.TargetPlatform)]
 	plat := platforms.FormatAll(platforms.Normalize(in.TargetPlatform))
-	apt := []bk.RunOption{bk.AddEnv("DEBIAN_FRONTEND", "noninteractive")}
+	apt := append([]bk.RunOption{bk.AddEnv("DEBIAN_FRONTEND", "noninteractive")}, in.step(CgoStep, "")...)
 	update := in.Builder.Run(append(apt,
 		bk.Args([]string{"apt-get", "update"}),
 		bk.WithCustomNamef("[cgo %s] apt-get update", plat))...).Root()

@@ -68,6 +68,42 @@ type Input struct {
 	// Locate, when set, gives the source location of a gobuild.yaml field
 	// (nil when unknown) so that steps made for it show those lines when they fail.
 	Locate func(field string) bk.ConstraintsOpt
+	// NoCache, when set, reports whether the step of that name (see Steps)
+	// runs again instead of coming from the cache (--no-cache-filter).
+	NoCache func(step string) bool
+}
+
+// Step names, for --no-cache-filter. Each build's compile is named by the
+// build's id, and a target's name covers all its steps.
+const (
+	DownloadStep = "download" // go mod download
+	ListStep     = "list"     // the go list of the files go build reads
+	CgoStep      = "cgo"      // installing a cross C toolchain
+)
+
+// Steps are the step names of f (resolved) other than its targets: the
+// ones --no-cache-filter accepts besides target names.
+func Steps(f *spec.File) []string {
+	steps := []string{DownloadStep, ListStep, CgoStep}
+	for _, b := range f.Builds {
+		steps = append(steps, b.ID)
+	}
+	return steps
+}
+
+// step is what every exec of the named step gets: the lines of field (when
+// known) and IgnoreCache when --no-cache-filter names the step.
+func (in Input) step(name, field string) []bk.RunOption {
+	var opts []bk.RunOption
+	if in.Locate != nil && field != "" {
+		if loc := in.Locate(field); loc != nil {
+			opts = append(opts, loc)
+		}
+	}
+	if in.NoCache != nil && in.NoCache(name) {
+		opts = append(opts, bk.IgnoreCache)
+	}
+	return opts
 }
 
 // Work is a go.work file.
@@ -293,11 +329,7 @@ func (in Input) download() bk.State {
 	opts = append(opts, in.toolEnv()...)
 	opts = append(opts, bk.AddEnv("NETRC", netrcPath))
 	opts = append(opts, in.sshOpts()...)
-	if in.Locate != nil {
-		if loc := in.Locate("go"); loc != nil {
-			opts = append(opts, loc)
-		}
-	}
+	opts = append(opts, in.step(DownloadStep, "go")...)
 	return in.Builder.Run(opts...).AddMount(modCache, bk.Scratch())
 }
 
@@ -367,20 +399,22 @@ func ListSources(in Input) bk.State {
 		bk.Args([]string{"go", "build", "-o", path.Join(outDir, "listfiles"), "listfiles.go"}),
 		bk.Dir(toolDir),
 		bk.AddMount(toolDir, src, bk.Readonly),
-		in.cacheMount(buildCache, "gobuildcache"),
+		in.cacheMount(buildCache, BuildCacheID),
 		bk.WithCustomName("[internal] build listfiles"),
 	}
 	buildOpts = append(buildOpts, ownEnv()...)
+	buildOpts = append(buildOpts, in.step(ListStep, "")...)
 	tool := in.Builder.Run(buildOpts...).AddMount(outDir, bk.Scratch())
 	opts := []bk.RunOption{
 		bk.Args([]string{path.Join(toolDir, "listfiles"), "-root", srcDir, "-dir", in.workdir(), "-o", path.Join(outDir, SourcesFile)}),
 		bk.Dir(in.workdir()),
 		bk.AddMount(toolDir, tool, bk.Readonly),
 		bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
-		in.cacheMount(buildCache, "gobuildcache"),
+		in.cacheMount(buildCache, BuildCacheID),
 		bk.WithCustomName("list the files go build reads"),
 	}
 	opts = append(opts, in.offline()...)
+	opts = append(opts, in.step(ListStep, "")...)
 	return in.Builder.Run(opts...).AddMount(outDir, bk.Scratch())
 }
 
@@ -472,7 +506,7 @@ func (in Input) compile(b *spec.Build, genv []string, tested bool) (bk.State, er
 		bk.Args(buildArgs(b)),
 		bk.Dir(in.workdir()),
 		bk.AddMount(srcDir, in.sources(), bk.ForceNoOutput),
-		in.cacheMount(buildCache, "gobuildcache"),
+		in.cacheMount(buildCache, BuildCacheID),
 		bk.WithCustomNamef("[%s %s] go build %s", b.ID, platforms.FormatAll(in.TargetPlatform), b.Main),
 	}
 	opts = append(opts, in.offline()...)
@@ -487,11 +521,7 @@ func (in Input) compile(b *spec.Build, genv []string, tested bool) (bk.State, er
 	for _, k := range slices.Sorted(maps.Keys(b.Env)) {
 		opts = append(opts, bk.AddEnv(k, b.Env[k]))
 	}
-	if in.Locate != nil && i >= 0 {
-		if loc := in.Locate(fmt.Sprintf("builds[%d]", i)); loc != nil {
-			opts = append(opts, loc)
-		}
-	}
+	opts = append(opts, in.step(b.ID, fmt.Sprintf("builds[%d]", i))...)
 	return root.Run(opts...).AddMount(outDir, bk.Scratch()), nil
 }
 
@@ -590,11 +620,19 @@ func symbolicMode(m uint32) string {
 
 func ptr[T any](v T) *T { return &v }
 
-func (in Input) cacheMount(dest, id string) bk.RunOption {
-	if in.CacheNS != "" {
-		id = in.CacheNS + "/" + id
+// BuildCacheID is the id of the go build cache mount.
+const BuildCacheID = "gobuildcache"
+
+// CacheID is the id of cache mount id in namespace ns (BUILDKIT_CACHE_MOUNT_NS).
+func CacheID(ns, id string) string {
+	if ns != "" {
+		return ns + "/" + id
 	}
-	return bk.AddMount(dest, bk.Scratch(), bk.AsPersistentCacheDir(id, bk.CacheMountShared))
+	return id
+}
+
+func (in Input) cacheMount(dest, id string) bk.RunOption {
+	return bk.AddMount(dest, bk.Scratch(), bk.AsPersistentCacheDir(CacheID(in.CacheNS, id), bk.CacheMountShared))
 }
 
 // toolEnv is the environment of the go commands gobuild runs on the

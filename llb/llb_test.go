@@ -27,6 +27,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+var arm64 = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
 
 func input(t *testing.T, src string, target ocispecs.Platform) Input {
 	t.Helper()
@@ -775,5 +776,48 @@ func TestVulncheck(t *testing.T) {
 	}
 	if ignored != 1 {
 		t.Errorf("%d steps ignore the cache, want 1 (the scan)", ignored)
+	}
+}
+
+// --no-cache-filter names steps: the download, a build by its id, cgo;
+// only the execs of the named steps ignore the cache.
+func TestNoCacheFilter(t *testing.T) {
+	src := "builds:\n  - main: ./cmd/a\n  - main: ./cmd/b\n    cgo: true\ntest: {}\nimages:\n  - name: x\n    tests: true\n"
+	for _, tc := range []struct {
+		filter []string
+		want   []string // custom names of the execs that ignore the cache
+	}{
+		{nil, nil},
+		{[]string{"download"}, []string{"go mod download"}},
+		{[]string{"a"}, []string{"[a linux/arm64] go build ./cmd/a"}},
+		{[]string{"b", "test"}, []string{"[b linux/arm64] go build ./cmd/b", "[test] go test ./...", "[test] go vet ./..."}},
+		{[]string{"cgo"}, []string{"[cgo linux/arm64] apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross", "[cgo linux/arm64] apt-get update"}},
+	} {
+		in := input(t, src, arm64)
+		in.NoCache = func(step string) bool { return slices.Contains(tc.filter, step) }
+		res, err := Image(in, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		def := marshal(t, res, arm64)
+		var got []string
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			md := def.Metadata[digest.FromBytes(dt)]
+			if op.GetExec() != nil && md.IgnoreCache {
+				got = append(got, md.Description["llb.customname"])
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("filter %v: execs ignoring the cache %q, want %q", tc.filter, got, tc.want)
+		}
+	}
+	in := input(t, src, arm64)
+	if got, want := Steps(in.File), []string{"download", "list", "cgo", "a", "b"}; !slices.Equal(got, want) {
+		t.Errorf("Steps = %v, want %v", got, want)
 	}
 }

@@ -23,15 +23,11 @@ func (in Input) tests() bk.State {
 			bk.Args(args),
 			bk.Dir(in.workdir()),
 			bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
-			in.cacheMount(buildCache, "gobuildcache"),
+			in.cacheMount(buildCache, BuildCacheID),
 			bk.WithCustomName(name),
 		}
 		opts = append(opts, in.offline()...)
-		if in.Locate != nil {
-			if loc := in.Locate("test"); loc != nil {
-				opts = append(opts, loc)
-			}
-		}
+		opts = append(opts, in.step(TestTarget, "test")...)
 		return root.Run(opts...)
 	}
 	root := in.Builder

@@ -23,7 +23,7 @@ func (in Input) govulncheck() bk.State {
 	opts := []bk.RunOption{
 		bk.Args([]string{"go", "install", "golang.org/x/vuln/cmd/govulncheck@" + v}),
 		bk.Dir("/"),
-		in.cacheMount(buildCache, "gobuildcache"),
+		in.cacheMount(buildCache, BuildCacheID),
 		bk.AddMount(modCache, bk.Scratch(), bk.Tmpfs()),
 		bk.WithCustomNamef("[vulncheck] go install golang.org/x/vuln/cmd/govulncheck@%s", v),
 	}
@@ -34,6 +34,7 @@ func (in Input) govulncheck() bk.State {
 	}
 	opts = append(opts, ownEnv()...)
 	opts = append(opts, bk.AddEnv("GOBIN", outDir), bk.AddEnv("GOFLAGS", "-trimpath"))
+	opts = append(opts, in.step(VulncheckTarget, "")...)
 	return in.Builder.Run(opts...).AddMount(outDir, bk.Scratch())
 }
 
@@ -57,17 +58,13 @@ func Vulncheck(in Input, db string) (*Result, error) {
 		bk.Dir(in.workdir()),
 		bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
 		bk.AddMount(toolDir, in.govulncheck(), bk.Readonly),
-		in.cacheMount(buildCache, "gobuildcache"),
+		in.cacheMount(buildCache, BuildCacheID),
 		bk.IgnoreCache,
 		bk.WithCustomNamef("[vulncheck] govulncheck %s", strings.Join(vc.Packages, " ")),
 	}
 	// The network stays: govulncheck reads the database.
 	opts = append(opts, in.downloaded()...)
-	if in.Locate != nil {
-		if loc := in.Locate("vulncheck"); loc != nil {
-			opts = append(opts, loc)
-		}
-	}
+	opts = append(opts, in.step(VulncheckTarget, "vulncheck")...)
 	out := in.Builder.Run(opts...).AddMount(outDir, bk.Scratch())
 	var c dockerspec.DockerOCIImage
 	c.Platform = in.platform()
