@@ -1,27 +1,81 @@
-# docker buildx bake            builds the frontend image and examples/hello with it
-# docker buildx bake frontend   builds the frontend image only
+# docker buildx bake              the default group: the frontend image for
+#                                 linux/amd64 and linux/arm64, and every
+#                                 example built with that frontend (CI calls this)
+# docker buildx bake frontend     the frontend image only (push it with --push)
+# docker buildx bake examples     every example
+# docker buildx bake hello        one example
 #
-# "hello" uses the frontend built by "frontend" in the same bake run (a
-# target: context named by BUILDKIT_SYNTAX), so nothing has to be pushed.
+# The examples use the frontend built by "frontend-dev" in the same bake run
+# (a target: context named by BUILDKIT_SYNTAX), so nothing has to be pushed.
 
 variable "GOBUILD_IMAGE" {
   default = "ghcr.io/gobuild/gobuild:1"
 }
 
-group "default" {
-  targets = ["frontend", "hello"]
+# Where example images are tagged: example.com/<name>:latest by default.
+variable "EXAMPLES_REPO" {
+  default = "example.com"
 }
 
+group "default" {
+  targets = ["frontend", "examples"]
+}
+
+group "examples" {
+  targets = ["hello", "ginserver", "service", "sqlite", "workspace"]
+}
+
+# The frontend image to publish, for both platforms. The Go compiler
+# cross-compiles it (no emulation).
 target "frontend" {
+  inherits  = ["frontend-dev"]
+  platforms = ["linux/amd64", "linux/arm64"]
+}
+
+# The frontend for this machine's platform, which the examples run as their
+# syntax.
+target "frontend-dev" {
   context    = "."
   dockerfile = "Dockerfile"
   tags       = [GOBUILD_IMAGE]
 }
 
-target "hello" {
-  context    = "examples/hello"
+target "_example" {
   dockerfile = "gobuild.yaml"
   args       = { BUILDKIT_SYNTAX = "gobuild_dev" }
-  contexts   = { gobuild_dev = "target:frontend" }
-  tags       = ["example.com/hello:latest"]
+  contexts   = { gobuild_dev = "target:frontend-dev" }
+}
+
+target "hello" {
+  inherits = ["_example"]
+  context  = "examples/hello"
+  tags     = ["${EXAMPLES_REPO}/hello:latest"]
+}
+
+target "ginserver" {
+  inherits = ["_example"]
+  context  = "examples/ginserver"
+  tags     = ["${EXAMPLES_REPO}/ginserver:latest"]
+}
+
+# Both of the service's images: the default one and migrate.
+target "service" {
+  inherits = ["_example"]
+  context  = "examples/service"
+  name     = "service-${tgt}"
+  matrix   = { tgt = ["service", "migrate"] }
+  target   = tgt
+  tags     = ["${EXAMPLES_REPO}/${tgt}:latest"]
+}
+
+target "sqlite" {
+  inherits = ["_example"]
+  context  = "examples/sqlite"
+  tags     = ["${EXAMPLES_REPO}/sqlite:latest"]
+}
+
+target "workspace" {
+  inherits = ["_example"]
+  context  = "examples/workspace"
+  tags     = ["${EXAMPLES_REPO}/workspace-api:latest"]
 }

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -252,13 +253,36 @@ func TestBuildctlBuildkitSyntaxArg(t *testing.T) {
 	checkHello(t, path, hostPlatform)
 }
 
-// docker buildx bake: the frontend is built from this checkout in the same
-// run (target: context), nothing pushed.
+// docker buildx bake, the default group CI calls: the frontend image for
+// two platforms, and every example built with the frontend from this
+// checkout in the same run (target: context), nothing pushed.
 func TestBake(t *testing.T) {
-	path, out := ociDest(t)
-	mustRun(t, repoRoot, "docker", "buildx", "bake", "--allow=fs.write="+filepath.Dir(path),
-		"-f", "docker-bake.hcl", "hello", "--set", "hello.output="+out)
-	checkHello(t, path, hostPlatform)
+	hello, helloOut := ociDest(t)
+	fe, feOut := ociDest(t)
+	out := mustRun(t, repoRoot, "docker", "buildx", "bake", "--allow=fs.write="+filepath.Dir(hello), "--allow=fs.write="+filepath.Dir(fe),
+		"-f", "docker-bake.hcl", "--set", "hello.output="+helloOut, "--set", "frontend.output="+feOut)
+	checkHello(t, hello, hostPlatform)
+	for _, want := range []string{"[ginserver ginserver linux/", "[service-service service ", "[service-migrate migrate ", "[sqlite sqlite linux/", "[workspace api linux/"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("bake's output lacks %q: an example was not built", want)
+		}
+	}
+	l, err := imagetest.OpenLayout(fe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ms, err := l.Manifests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Platform)
+	}
+	if want := []string{"linux/amd64", "linux/arm64"}; !slices.Equal(got, want) {
+		t.Errorf("the frontend image holds %v, want %v", got, want)
+	}
 }
 
 // Two platforms give a two-entry index, both compiled natively on the build
