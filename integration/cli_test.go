@@ -1,0 +1,148 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobuild/gobuild/integration/imagetest"
+)
+
+// cliResult is what one run of the gobuild command-line tool gave.
+type cliResult struct {
+	stdout, stderr []byte
+	code           int
+}
+
+// runArgv runs argv in dir with env (nil: this process's) and stdin, and
+// returns its stdout, stderr and exit code; it fails t when argv cannot
+// be started.
+func runArgv(t *testing.T, dir string, env []string, stdin []byte, argv ...string) cliResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = env
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("%s: %v", strings.Join(argv, " "), err)
+	}
+	return cliResult{stdout.Bytes(), stderr.Bytes(), cmd.ProcessState.ExitCode()}
+}
+
+// mustSucceed fails t unless r exited 0.
+func (r cliResult) mustSucceed(t *testing.T, what string) cliResult {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("%s: exit %d\n%s", what, r.code, tail(r.stderr, 40))
+	}
+	return r
+}
+
+// envWithout is this process's environment without the variables named.
+func envWithout(names ...string) []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(names, k)
+	})
+}
+
+// The gobuild command-line tool, built once from this checkout: validate,
+// schema, llb (fed to buildctl) and build (the frontend in-process).
+func TestCLI(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "gobuild")
+	mustRun(t, repoRoot, "go", "build", "-o", bin, "./cmd/gobuild")
+	hello := example("hello")
+
+	t.Run("validate", func(t *testing.T) {
+		r := runArgv(t, hello, nil, nil, bin, "validate", "gobuild.yaml").mustSucceed(t, "validate")
+		if got := string(r.stdout); got != "gobuild.yaml: ok (1 build, 1 image)\n" {
+			t.Errorf("validate printed %q", got)
+		}
+		dir := copyDir(t, hello)
+		appendTo(t, dir, "gobuild.yaml", "builds:\n  - mian: ./cmd/x\n")
+		r = runArgv(t, dir, nil, nil, bin, "validate", "gobuild.yaml")
+		want := `gobuild.yaml:3:5: builds[0].mian: unknown field "mian" (did you mean "main"?)`
+		if r.code != 1 || !bytes.HasPrefix(r.stderr, []byte(want)) {
+			t.Errorf("validate of a bad file: exit %d, stderr %q; want exit 1 and %q", r.code, r.stderr, want)
+		}
+	})
+
+	t.Run("schema", func(t *testing.T) {
+		r := runArgv(t, "", nil, nil, bin, "schema").mustSucceed(t, "schema")
+		var s map[string]any
+		if err := json.Unmarshal(r.stdout, &s); err != nil {
+			t.Fatalf("schema output is not JSON: %v\n%s", err, tail(r.stdout, 10))
+		}
+		for _, k := range []string{"$schema", "properties"} {
+			if _, ok := s[k]; !ok {
+				t.Errorf("schema has no %q", k)
+			}
+		}
+	})
+
+	t.Run("llb", func(t *testing.T) {
+		def := runArgv(t, "", nil, nil, bin, "llb", "--platform", hostPlatform, filepath.Join(hello, "gobuild.yaml")).mustSucceed(t, "llb").stdout
+		dump := runArgv(t, "", nil, def, "buildctl", "debug", "dump-llb").mustSucceed(t, "buildctl debug dump-llb").stdout
+		for _, want := range []string{`"[hello ` + hostPlatform + `] go build ."`, `"args":["go","build",`} {
+			if !bytes.Contains(dump, []byte(want)) {
+				t.Errorf("dump-llb lacks %s:\n%s", want, tail(dump, 20))
+			}
+		}
+		// The same definition, built by buildctl: the image's root file system.
+		out := t.TempDir()
+		runArgv(t, "", nil, def, "buildctl", "build", "--local", "context="+copyDir(t, hello),
+			"--output", "type=local,dest="+out).mustSucceed(t, "buildctl build of gobuild llb's definition")
+		imagetest.AssertStatic(t, filepath.Join(out, "usr/local/bin/hello"), runtime.GOARCH)
+	})
+
+	t.Run("build", func(t *testing.T) {
+		path, output := ociDest(t)
+		r := runArgv(t, "", nil, nil, bin, "build", "-o", output, "--platform", "linux/amd64", "--progress", "plain", hello).
+			mustSucceed(t, "gobuild build")
+		if want := "[hello linux/amd64] go build ."; !bytes.Contains(r.stderr, []byte(want)) {
+			t.Errorf("--progress plain output lacks %q:\n%s", want, tail(r.stderr, 30))
+		}
+		checkHello(t, path, "linux/amd64")
+	})
+
+	// With no BUILDKIT_HOST the test bed's env file gives the daemon:
+	// $GOBUILD_TESTBED_DIR/env, else .testbed/env above the working directory.
+	t.Run("testbed", func(t *testing.T) {
+		targets := func(t *testing.T, dir string, env []string) {
+			t.Helper()
+			r := runArgv(t, dir, env, nil, bin, "build", "--call", "targets", "--progress", "quiet", hello).mustSucceed(t, "build --call targets")
+			if !bytes.Contains(r.stdout, []byte("hello (default)")) {
+				t.Errorf("--call targets printed %q", r.stdout)
+			}
+		}
+		bed := os.Getenv("GOBUILD_TESTBED_DIR")
+		if bed == "" {
+			t.Skip("GOBUILD_TESTBED_DIR is not set: not the local test bed")
+		}
+		targets(t, "", append(envWithout("BUILDKIT_HOST"), "GOBUILD_TESTBED_DIR="+bed))
+		if filepath.Clean(bed) == filepath.Join(repoRoot, ".testbed") {
+			targets(t, hello, envWithout("BUILDKIT_HOST", "GOBUILD_TESTBED_DIR"))
+		}
+		r := runArgv(t, t.TempDir(), envWithout("BUILDKIT_HOST", "GOBUILD_TESTBED_DIR"), nil, bin, "build", hello)
+		if r.code != 1 || !bytes.Contains(r.stderr, []byte("BUILDKIT_HOST")) || !bytes.Contains(r.stderr, []byte("hack/testbed/up")) {
+			t.Errorf("no daemon: exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+}
