@@ -10,7 +10,6 @@ import (
 	"maps"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -77,16 +76,16 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, err
 	}
 	goEnv := f.GoEnv(bc.BuildArgs)
-	mod, err := readModule(ctx, c, *mainCtx, spec.ModuleDir(f.Go.Dir), goEnv)
+	mod, err := readModule(ctx, c, *mainCtx, f, goEnv)
 	if err != nil {
-		return nil, withSource(fieldError(src.Filename, f, "go.dir", err), src.SourceMap)
+		return nil, withSource(spec.FieldError(src.Filename, f, "go.dir", err), src.SourceMap)
 	}
 	rf, err := f.Resolve(src.Filename, mod.Module)
 	if err != nil {
 		return nil, withSource(err, src.SourceMap)
 	}
 
-	name, targetErr := targetName(rf, bc.Target, src.Filename)
+	name, targetErr := gbllb.TargetName(rf, bc.Target, src.Filename)
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(ctx context.Context) (*targets.List, error) { return listTargets(rf), nil },
 		Outline: func(ctx context.Context) (*outline.Outline, error) {
@@ -115,7 +114,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if bc.IsNoCache(name) {
 		noCache = append(noCache, bk.IgnoreCache)
 	}
-	values, epoch, err := templateValues(bc.BuildArgs, c.BuildOpts().Opts)
+	values, epoch, err := spec.NewValues(bc.BuildArgs, c.BuildOpts().Opts["vcs:revision"])
 	if err != nil {
 		return nil, err
 	}
@@ -174,21 +173,11 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if img != nil && !img.Scratch() {
 			st, cfg, err := loadImage(ctx, bc, c, img.BaseRef(), target)
 			if err != nil {
-				return nil, withSource(fieldError(src.Filename, rf, fmt.Sprintf("images[%d].base", slices.Index(imageNames(rf), img.Name)), fmt.Errorf("base image %s: %w", img.BaseRef(), err)), src.SourceMap)
+				return nil, withSource(spec.FieldError(src.Filename, rf, fmt.Sprintf("images[%d].base", slices.Index(imageNames(rf), img.Name)), fmt.Errorf("base image %s: %w", img.BaseRef(), err)), src.SourceMap)
 			}
 			in.Base = &gbllb.Base{State: st, Config: cfg}
 		}
-		var res *gbllb.Result
-		switch name {
-		case gbllb.BinariesTarget:
-			res, err = gbllb.Binaries(in)
-		case gbllb.TestTarget:
-			res, err = gbllb.Tests(in)
-		case gbllb.VulncheckTarget:
-			res, err = gbllb.Vulncheck(in, vulnDB)
-		default:
-			res, err = gbllb.Image(in, name)
-		}
+		res, err := gbllb.Target(in, name, vulnDB)
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)
 		}
@@ -234,21 +223,6 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		res.AddAttestation(id, sboms[id])
 	}
 	return res, nil
-}
-
-// targetName is the target --target names (case-insensitively), by default
-// the first image.
-func targetName(f *spec.File, target, filename string) (string, error) {
-	if i := slices.IndexFunc(gbllb.Targets, func(t string) bool { return strings.EqualFold(t, target) }); i >= 0 {
-		return gbllb.Targets[i], nil
-	}
-	if target == "" {
-		return f.Images[0].Name, nil
-	}
-	if im := f.Image(target); im != nil {
-		return im.Name, nil
-	}
-	return "", fmt.Errorf("target %q not found in %s; targets: %s", target, filename, strings.Join(append(imageNames(f), gbllb.Targets...), ", "))
 }
 
 // requestID is the build opt that names a subrequest (--call).
@@ -300,30 +274,6 @@ func checkBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, no
 		})
 	}
 	return out, eg.Wait()
-}
-
-// templateValues are the values of gobuild.yaml templates, from the build
-// args and what buildx reports of the context's git checkout, and the
-// SOURCE_DATE_EPOCH time when one is given. Nothing comes from the clock.
-func templateValues(args, opts map[string]string) (spec.Values, *time.Time, error) {
-	v := spec.Values{Version: "dev", Commit: opts["vcs:revision"], Args: maps.Clone(args)}
-	if s := args["VERSION"]; s != "" {
-		v.Version = s
-	}
-	if s := args["COMMIT"]; s != "" {
-		v.Commit = s
-	}
-	var epoch *time.Time
-	if s := args["SOURCE_DATE_EPOCH"]; s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return v, nil, fmt.Errorf("build arg SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", s)
-		}
-		t := time.Unix(n, 0).UTC()
-		epoch = &t
-		v.Date = t.Format(time.RFC3339)
-	}
-	return v, epoch, nil
 }
 
 // autoLabels are the org.opencontainers.image.* labels gobuild knows.
@@ -412,71 +362,29 @@ func solve(ctx context.Context, c client.Client, st bk.State, cacheImports []cli
 	return res.SingleRef()
 }
 
-// module is what the frontend reads of the module before building.
-type module struct {
-	spec.Module
-	Work   *gbllb.Work
-	Vendor bool
-}
-
-// readModule reads go.mod in dir, the go.work in dir or above it (unless
-// GOWORK=off) and whether the module is built from vendor/.
-func readModule(ctx context.Context, c client.Client, st bk.State, dir string, goEnv map[string]string) (module, error) {
-	var m module
+// readModule reads the module f builds from the build context st (see
+// spec.ReadModule).
+func readModule(ctx context.Context, c client.Client, st bk.State, f *spec.File, goEnv map[string]string) (spec.ModuleInfo, error) {
 	ref, err := solve(ctx, c, st, nil)
 	if err != nil {
-		return m, fmt.Errorf("loading the build context: %w", err)
+		return spec.ModuleInfo{}, fmt.Errorf("loading the build context: %w", err)
 	}
-	exists := func(p string) bool {
-		_, err := ref.StatFile(ctx, client.StatRequest{Path: p})
-		return err == nil
-	}
-	gomod := path.Join(dir, "go.mod")
-	dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: gomod})
-	if err != nil {
-		if dir == "." {
-			return m, fmt.Errorf("no go.mod at the root of the build context: gobuild builds a Go module, so run it in the directory that holds go.mod or set go.dir (%w)", err)
-		}
-		return m, fmt.Errorf("no go.mod in %s/ of the build context (%w)", dir, err)
-	}
-	if m.Module, err = spec.ParseGoMod(gomod, dt); err != nil {
-		return m, err
-	}
-	vendorDir := dir
-	if goEnv["GOWORK"] != "off" {
-		for d := dir; ; d = path.Dir(d) {
-			p := path.Join(d, "go.work")
-			if exists(p) {
-				dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: p})
-				if err != nil {
-					return m, err
-				}
-				uses, err := spec.ParseGoWork(p, dt)
-				if err != nil {
-					return m, err
-				}
-				m.Work = &gbllb.Work{Dir: d, Uses: uses}
-				vendorDir = d
-				break
-			}
-			if d == "." {
-				break
-			}
-		}
-	}
-	flags := " " + goEnv["GOFLAGS"] + " "
-	m.Vendor = exists(path.Join(vendorDir, "vendor", "modules.txt")) &&
-		!strings.Contains(flags, " -mod=mod ") && !strings.Contains(flags, " -mod=readonly ")
-	return m, nil
+	return spec.ReadModule(refFiles{ctx, ref}, spec.ModuleDir(f.Go.Dir), goEnv)
 }
 
-// fieldError turns err into a spec error naming field of f, so that it
-// carries the file, line and column.
-func fieldError(filename string, f *spec.File, field string, err error) error {
-	if _, ok := err.(spec.Errors); ok {
-		return err
-	}
-	return spec.Errors{&spec.Error{File: filename, Pos: f.Pos(field), Field: field, Msg: err.Error()}}
+// refFiles reads a solved build context through the gateway.
+type refFiles struct {
+	ctx context.Context
+	ref client.Reference
+}
+
+func (r refFiles) ReadFile(name string) ([]byte, error) {
+	return r.ref.ReadFile(r.ctx, client.ReadRequest{Filename: name})
+}
+
+func (r refFiles) Exists(name string) bool {
+	_, err := r.ref.StatFile(r.ctx, client.StatRequest{Path: name})
+	return err == nil
 }
 
 // loadImage returns the image ref on platform p and its config: a named

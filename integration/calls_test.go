@@ -127,7 +127,7 @@ func pushImage(t *testing.T, repo, dockerfile string, files map[string]string) s
 	dir := t.TempDir()
 	files["Dockerfile"] = dockerfile
 	writeFiles(t, dir, files)
-	name := "127.0.0.1:5000/gobuild-test/" + repo + ":" + randomHex(t, 4)
+	name := os.Getenv("GOBUILD_REGISTRY") + "/gobuild-test/" + repo + ":" + randomHex(t, 4)
 	mustRun(t, dir, "docker", "buildx", "build", "--provenance=false", "-o", "type=image,name="+name+",push=true,registry.insecure=true", ".")
 	return name
 }

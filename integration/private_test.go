@@ -203,18 +203,12 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 // one, and returns its name.
 func builderWithCA(t *testing.T, caFile string) string {
 	t.Helper()
-	dir := t.TempDir()
 	ca, err := os.ReadFile(caFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, dir, map[string]string{
-		"ca.pem":     string(ca),
-		"Dockerfile": "FROM golang:1.26\nCOPY ca.pem /tmp/extra-ca.pem\nRUN cat /tmp/extra-ca.pem >> /etc/ssl/certs/ca-certificates.crt && rm /tmp/extra-ca.pem\n",
-	})
-	name := "127.0.0.1:5000/gobuild-test/golang-ca:" + randomHex(t, 4)
-	mustRun(t, dir, "docker", "buildx", "build", "--provenance=false", "-o", "type=image,name="+name+",push=true,registry.insecure=true", ".")
-	return name
+	return pushImage(t, "golang-ca", "FROM golang:1.26\nCOPY ca.pem /tmp/extra-ca.pem\nRUN cat /tmp/extra-ca.pem >> /etc/ssl/certs/ca-certificates.crt && rm /tmp/extra-ca.pem\n",
+		map[string]string{"ca.pem": string(ca)})
 }
 
 // A module that needs a private module is built through an authenticating

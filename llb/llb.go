@@ -107,10 +107,7 @@ func (in Input) step(name, field string) []bk.RunOption {
 }
 
 // Work is a go.work file.
-type Work struct {
-	Dir  string   // its directory, relative to the build context
-	Uses []string // the modules it uses, relative to Dir
-}
+type Work = spec.Workspace
 
 // Base is a base image: its root file system and its config.
 type Base struct {

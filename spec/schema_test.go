@@ -353,7 +353,7 @@ func TestSchemaCoversFields(t *testing.T) {
 				t.Errorf("%s: additionalProperties is %v, want false", path, s["additionalProperties"])
 			}
 			props, _ := s["properties"].(map[string]any)
-			fields := yamlFields(typ)
+			fields := spec.YamlFields(typ)
 			for name, ft := range fields {
 				p := strings.TrimPrefix(path+"."+name, ".")
 				if _, ok := props[name]; !ok {
@@ -387,22 +387,4 @@ func TestSchemaCoversFields(t *testing.T) {
 		}
 	}
 	walk(reflect.TypeOf(spec.File{}), root, "")
-}
-
-// yamlFields maps the yaml names of t's fields to their types, as the
-// decoder (yamlFields in decode.go) does.
-func yamlFields(t reflect.Type) map[string]reflect.Type {
-	m := map[string]reflect.Type{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		m[name] = f.Type
-	}
-	return m
 }

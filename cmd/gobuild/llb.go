@@ -4,14 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
@@ -117,11 +113,11 @@ func llbDefinition(ctx context.Context, file, contextDir, platform, target strin
 	}
 	rf := p.Resolved
 
-	name, err := targetName(rf, file, target)
+	name, err := gbllb.TargetName(rf, target, file)
 	if err != nil {
 		return nil, err
 	}
-	values, epoch, err := templateValues(args)
+	values, epoch, err := spec.NewValues(args, "")
 	if err != nil {
 		return nil, err
 	}
@@ -147,23 +143,14 @@ func llbDefinition(ctx context.Context, file, contextDir, platform, target strin
 		Epoch:          epoch,
 		CacheNS:        args["BUILDKIT_CACHE_MOUNT_NS"],
 	}
-	var res *gbllb.Result
-	switch name {
-	case gbllb.BinariesTarget:
-		res, err = gbllb.Binaries(in)
-	case gbllb.TestTarget:
-		res, err = gbllb.Tests(in)
-	case gbllb.VulncheckTarget:
-		var db string
-		if db, err = rf.VulnDB(args); err == nil {
-			res, err = gbllb.Vulncheck(in, db)
-		}
-	default:
-		if img := rf.Image(name); !img.Scratch() {
-			in.Base = &gbllb.Base{State: loadImage(img.BaseRef(), targetPlatform)}
-		}
-		res, err = gbllb.Image(in, name)
+	if img := rf.Image(name); img != nil && !img.Scratch() {
+		in.Base = &gbllb.Base{State: loadImage(img.BaseRef(), targetPlatform)}
 	}
+	vulnDB, err := rf.VulnDB(args)
+	if err != nil {
+		return nil, err
+	}
+	res, err := gbllb.Target(in, name, vulnDB)
 	if err != nil {
 		return nil, err
 	}
@@ -185,45 +172,4 @@ func loadImage(ref string, p ocispecs.Platform) bk.State {
 		name = reference.TagNameOnly(named).String()
 	}
 	return bk.Image(name, bk.Platform(p), bk.WithCustomName("[internal] load "+name))
-}
-
-// targetName is the target a build of rf with --target target makes, as in
-// frontend.Build: the first image by default, else gobuild's own targets or
-// an image, case-insensitively.
-func targetName(rf *spec.File, file, target string) (string, error) {
-	if i := slices.IndexFunc(gbllb.Targets, func(t string) bool { return strings.EqualFold(t, target) }); i >= 0 {
-		return gbllb.Targets[i], nil
-	}
-	if target == "" {
-		return rf.Images[0].Name, nil
-	}
-	if img := rf.Image(target); img != nil {
-		return img.Name, nil
-	}
-	var names []string
-	for _, im := range rf.Images {
-		names = append(names, im.Name)
-	}
-	return "", fmt.Errorf("target %q not found in %s; targets: %s", target, file, strings.Join(append(names, gbllb.Targets...), ", "))
-}
-
-// templateValues are the template values and file time a build with these
-// build args uses (as frontend's templateValues, with no git information:
-// buildx passes that, not the file).
-func templateValues(args map[string]string) (spec.Values, *time.Time, error) {
-	v := spec.Values{Version: "dev", Commit: args["COMMIT"], Args: maps.Clone(args)}
-	if s := args["VERSION"]; s != "" {
-		v.Version = s
-	}
-	var epoch *time.Time
-	if s := args["SOURCE_DATE_EPOCH"]; s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return v, nil, fmt.Errorf("build arg SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", s)
-		}
-		t := time.Unix(n, 0).UTC()
-		epoch = &t
-		v.Date = t.Format(time.RFC3339)
-	}
-	return v, epoch, nil
 }
