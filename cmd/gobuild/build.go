@@ -56,6 +56,9 @@ Flags (as docker buildx build and buildctl build take them):
       --cache-from SPEC     import cache, such as type=registry,ref=... (repeatable)
       --cache-to SPEC       export cache, such as type=local,dest=DIR,mode=max (repeatable)
       --no-cache            run every step again
+      --no-cache-filter N[,N...]
+                            run again only the steps of these targets, steps (download,
+                            list, cgo) and build ids (repeatable)
       --progress MODE       auto, plain, tty, quiet or rawjson (default auto; $BUILDKIT_PROGRESS)
       --build-context NAME=VALUE
                             named context: a directory, docker-image://REF, oci-layout://PATH[:TAG][@DIGEST],
@@ -71,6 +74,7 @@ type buildFlags struct {
 	file, target, progress, call                        string
 	noCache                                             bool
 	platforms, buildArgs, labels, secrets, ssh, outputs listFlag
+	noCacheFilter                                       listFlag
 	cacheFrom, cacheTo, contexts                        listFlag
 }
 
@@ -83,6 +87,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&f.progress, "progress", "auto", "")
 	fs.StringVar(&f.call, "call", "", "")
 	fs.BoolVar(&f.noCache, "no-cache", false, "")
+	fs.Var(&f.noCacheFilter, "no-cache-filter", "")
 	fs.Var(&f.platforms, "platform", "")
 	fs.Var(&f.buildArgs, "build-arg", "")
 	fs.Var(&f.labels, "label", "")
@@ -270,6 +275,8 @@ func solveOpt(dir string, f buildFlags, lookupEnv func(string) (string, bool)) (
 	}
 	if f.noCache {
 		attrs["no-cache"] = ""
+	} else if len(f.noCacheFilter) > 0 {
+		attrs["no-cache"] = strings.Join(f.noCacheFilter, ",")
 	}
 	if f.call != "" && f.call != "build" {
 		req, ok := callRequests[f.call]

@@ -393,6 +393,13 @@ func TestSolveOpt(t *testing.T) {
 	if len(opt.FrontendAttrs) != len(want) {
 		t.Errorf("attrs %v, want only %v", opt.FrontendAttrs, want)
 	}
+	filtered, err := solveOpt(dir, buildFlags{noCacheFilter: listFlag{"download,server", "migrate"}}, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := filtered.FrontendAttrs["no-cache"]; got != "download,server,migrate" {
+		t.Errorf("--no-cache-filter gave no-cache=%q", got)
+	}
 	for _, l := range []string{"context", "dockerfile", "lib", "_context"} {
 		if opt.LocalMounts[l] == nil {
 			t.Errorf("no local %s", l)
