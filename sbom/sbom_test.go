@@ -94,7 +94,9 @@ func TestDocumentOfARealBinary(t *testing.T) {
 	}
 	for _, d := range info.Deps {
 		if d.Replace == nil {
-			want[d.Path+"@"+d.Version] = "pkg:golang/" + d.Path + "@" + d.Version
+			// The purl spec percent-encodes the version: v1.0.0+incompatible
+			// is written v1.0.0%2Bincompatible.
+			want[d.Path+"@"+d.Version] = "pkg:golang/" + d.Path + "@" + strings.ReplaceAll(d.Version, "+", "%2B")
 		}
 	}
 	if _, ok := want["gopkg.in/yaml.v3@v3.0.1"]; !ok {
