@@ -131,11 +131,15 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		}
 	}
 
-	sources, err := listSources(ctx, c, bc, noCache, gbllb.Input{
+	targets := bc.TargetPlatforms
+	if len(targets) == 0 {
+		targets = []ocispecs.Platform{buildPlatform}
+	}
+	list, sources, imports, err := listSources(ctx, c, bc, noCache, gbllb.Input{
 		File: rf, Context: *mainCtx, Builder: builder, Work: mod.Work, Vendor: mod.Vendor, GoEnv: goEnv,
 		BuildPlatform: buildPlatform, TargetPlatform: buildPlatform, CacheNS: bc.CacheIDNamespace,
 		NoCache: bc.IsNoCache,
-	})
+	}, targets)
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +171,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			Labels:         maps.Clone(bc.Labels),
 			CacheNS:        bc.CacheIDNamespace,
 			SourceFiles:    sources,
+			Imports:        imports,
+			List:           &list,
 			Locate:         locator(rf, src.SourceMap),
 			NoCache:        bc.IsNoCache,
 		}
@@ -332,21 +338,26 @@ func validateCaps(req string) error {
 	return nil
 }
 
-// listSources runs llb.ListSources and returns the files go build reads.
-func listSources(ctx context.Context, c client.Client, bc *dockerui.Client, noCache []bk.ConstraintsOpt, in gbllb.Input) ([]string, error) {
-	ref, err := solve(ctx, c, gbllb.ListSources(in), bc.CacheImports, slices.Concat(noCache, []bk.ConstraintsOpt{bk.Platform(in.BuildPlatform)})...)
+// listSources runs llb.ListSources and returns the files go build reads and
+// the packages the builds import from outside the module on targets.
+func listSources(ctx context.Context, c client.Client, bc *dockerui.Client, noCache []bk.ConstraintsOpt, in gbllb.Input, targets []ocispecs.Platform) (bk.State, []string, map[string][]string, error) {
+	st := gbllb.ListSources(in, targets)
+	ref, err := solve(ctx, c, st, bc.CacheImports, slices.Concat(noCache, []bk.ConstraintsOpt{bk.Platform(in.BuildPlatform)})...)
 	if err != nil {
-		return nil, err
-	}
-	dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: gbllb.SourcesFile})
-	if err != nil {
-		return nil, err
+		return st, nil, nil, err
 	}
 	var files []string
-	if err := json.Unmarshal(dt, &files); err != nil {
-		return nil, fmt.Errorf("reading the list of source files: %w", err)
+	var imports map[string][]string
+	for name, v := range map[string]any{gbllb.SourcesFile: &files, gbllb.ImportsFile: &imports} {
+		dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: name})
+		if err != nil {
+			return st, nil, nil, err
+		}
+		if err := json.Unmarshal(dt, v); err != nil {
+			return st, nil, nil, fmt.Errorf("reading %s of the list step: %w", name, err)
+		}
 	}
-	return files, nil
+	return st, files, imports, nil
 }
 
 // solve marshals st and solves it, importing cache from cacheImports.

@@ -64,6 +64,14 @@ type Input struct {
 	// steps see (from ListSources), so editing any other file does not
 	// recompile.
 	SourceFiles []string
+	// Imports, when set, are the packages the builds import from outside
+	// the module, by configuration (from ListSources): the dependency step
+	// compiles them into the layer the compile's build cache starts from.
+	Imports map[string][]string
+	// List is the list step (ListSources) the frontend read SourceFiles and
+	// Imports from. The compile mounts it, so that the list step is part of
+	// the image's graph and a remote cache carries it too.
+	List *bk.State
 
 	// Locate, when set, gives the source location of a gobuild.yaml field
 	// (nil when unknown) so that steps made for it show those lines when they fail.
@@ -84,7 +92,7 @@ const (
 // Steps are the step names of f (resolved) other than its targets: the
 // ones --no-cache-filter accepts besides target names.
 func Steps(f *spec.File) []string {
-	steps := []string{DownloadStep, ListStep, CgoStep}
+	steps := []string{DownloadStep, ListStep, CgoStep, DepsStep}
 	for _, b := range f.Builds {
 		steps = append(steps, b.ID)
 	}
@@ -385,9 +393,11 @@ var listfiles []byte
 const SourcesFile = "/files.json"
 
 // ListSources returns a state whose SourcesFile lists, as JSON, the files of
-// the module that go build can read (see llb/listfiles). The frontend reads
-// it and passes it back as Input.SourceFiles.
-func ListSources(in Input) bk.State {
+// the module that go build can read (see llb/listfiles), and whose
+// ImportsFile lists the packages the builds import from outside the module
+// for each of the target platforms. The frontend reads them and passes them
+// back as Input.SourceFiles and Input.Imports.
+func ListSources(in Input, targets []ocispecs.Platform) bk.State {
 	t := bk.WithCreatedTime(time.Unix(0, 0))
 	src := bk.Scratch().File(bk.Mkfile("/listfiles.go", 0o644, listfiles, t), bk.WithCustomName("[internal] listfiles.go"))
 	// The tool is compiled in a step of its own, which only the builder
@@ -403,7 +413,8 @@ func ListSources(in Input) bk.State {
 	buildOpts = append(buildOpts, in.step(ListStep, "")...)
 	tool := in.Builder.Run(buildOpts...).AddMount(outDir, bk.Scratch())
 	opts := []bk.RunOption{
-		bk.Args([]string{path.Join(toolDir, "listfiles"), "-root", srcDir, "-dir", in.workdir(), "-o", path.Join(outDir, SourcesFile)}),
+		bk.Args([]string{path.Join(toolDir, "listfiles"), "-root", srcDir, "-dir", in.workdir(), "-o", path.Join(outDir, SourcesFile),
+			"-imports", importsArg(in.File, targets), "-imports-out", path.Join(outDir, ImportsFile)}),
 		bk.Dir(in.workdir()),
 		bk.AddMount(toolDir, tool, bk.Readonly),
 		bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
@@ -453,16 +464,7 @@ func buildArgs(b *spec.Build) []string {
 	if b.Pie {
 		args = append(args, "-buildmode=pie")
 	}
-	tags := slices.Clone(b.Tags)
-	if b.Cgo {
-		// Pure-Go name and user lookups: glibc's NSS cannot be linked statically.
-		for _, t := range []string{"netgo", "osusergo"} {
-			if !slices.Contains(tags, t) {
-				tags = append(tags, t)
-			}
-		}
-	}
-	if len(tags) > 0 {
+	if tags := buildTags(b); len(tags) > 0 {
 		args = append(args, "-tags="+strings.Join(tags, ","))
 	}
 	if len(b.Gcflags) > 0 {
@@ -485,41 +487,70 @@ func buildArgs(b *spec.Build) []string {
 	return append(args, "-o", path.Join(outDir, b.Binary), b.Main)
 }
 
+// buildTags are b's build tags; cgo adds netgo and osusergo.
+func buildTags(b *spec.Build) []string {
+	tags := slices.Clone(b.Tags)
+	if b.Cgo {
+		// Pure-Go name and user lookups: glibc's NSS cannot be linked statically.
+		for _, t := range []string{"netgo", "osusergo"} {
+			if !slices.Contains(tags, t) {
+				tags = append(tags, t)
+			}
+		}
+	}
+	return tags
+}
+
 // compile builds one binary for the target platform; the result holds it at /<binary>.
 // With tested, the compile waits for the test target and runs only when it passed.
+// Its build cache mount starts from the dependency layer (see deps).
 func (in Input) compile(b *spec.Build, genv []string, tested bool) (bk.State, error) {
 	i := slices.IndexFunc(in.File.Builds, func(x spec.Build) bool { return x.ID == b.ID })
-	root := in.Builder
-	var extra []bk.RunOption
-	if externalLink(b) {
-		if err := in.checkExternal(i, b); err != nil {
-			return bk.State{}, err
-		}
-		var cc string
-		root, cc = in.cToolchain()
-		extra = append(extra, bk.AddEnv("CGO_ENABLED", "1"), bk.AddEnv("CC", cc))
+	root, common, err := in.goBuild(i, b, genv)
+	if err != nil {
+		return bk.State{}, err
 	}
 	opts := []bk.RunOption{
 		bk.Args(buildArgs(b)),
-		bk.Dir(in.workdir()),
 		bk.AddMount(srcDir, in.sources(), bk.ForceNoOutput),
-		in.cacheMount(buildCache, BuildCacheID),
+		bk.AddMount(buildCache, in.deps(b, root, common), bk.AsPersistentCacheDir(CacheID(in.CacheNS, BuildCacheID), bk.CacheMountShared)),
 		bk.WithCustomNamef("[%s %s] go build %s", b.ID, platforms.FormatAll(in.TargetPlatform), b.Main),
 	}
+	opts = append(opts, common...)
+	if tested {
+		opts = append(opts, bk.AddMount(path.Join(toolDir, "tested"), in.tests(), bk.Readonly))
+	}
+	if in.List != nil {
+		opts = append(opts, bk.AddMount(path.Join(toolDir, "list"), *in.List, bk.Readonly))
+	}
+	opts = append(opts, in.step(b.ID, fmt.Sprintf("builds[%d]", i))...)
+	return root.Run(opts...).AddMount(outDir, bk.Scratch()), nil
+}
+
+// goBuild returns the root file system go build runs on for b (the builder,
+// or it with a cross C toolchain) and the options every go build of b's
+// packages shares: the working directory, the downloaded modules with no
+// network, the platform's and the build's environment.
+func (in Input) goBuild(i int, b *spec.Build, genv []string) (bk.State, []bk.RunOption, error) {
+	root := in.Builder
+	opts := []bk.RunOption{bk.Dir(in.workdir())}
 	opts = append(opts, in.offline()...)
 	for _, kv := range genv {
 		k, v, _ := strings.Cut(kv, "=")
 		opts = append(opts, bk.AddEnv(k, v))
 	}
-	opts = append(opts, extra...)
-	if tested {
-		opts = append(opts, bk.AddMount(path.Join(toolDir, "tested"), in.tests(), bk.Readonly))
+	if externalLink(b) {
+		if err := in.checkExternal(i, b); err != nil {
+			return root, nil, err
+		}
+		var cc string
+		root, cc = in.cToolchain()
+		opts = append(opts, bk.AddEnv("CGO_ENABLED", "1"), bk.AddEnv("CC", cc))
 	}
 	for _, k := range slices.Sorted(maps.Keys(b.Env)) {
 		opts = append(opts, bk.AddEnv(k, b.Env[k]))
 	}
-	opts = append(opts, in.step(b.ID, fmt.Sprintf("builds[%d]", i))...)
-	return root.Run(opts...).AddMount(outDir, bk.Scratch()), nil
+	return root, opts, nil
 }
 
 // fromBuilder copies p (a file or a directory) from the builder image.

@@ -240,7 +240,7 @@ func TestCacheNamespace(t *testing.T) {
 
 func TestListSources(t *testing.T) {
 	in := input(t, "", amd64)
-	def, err := ListSources(in).Marshal(context.Background(), bk.Platform(amd64))
+	def, err := ListSources(in, []ocispecs.Platform{amd64, arm64}).Marshal(context.Background(), bk.Platform(amd64))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,9 @@ func TestListSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"list the files go build reads"`, "args: /gobuild/listfiles -root /src -dir /src -o /out/files.json", "args: go build -o /out/listfiles listfiles.go", "mount /gobuild readonly", `"go mod download"`} {
+	for _, want := range []string{`"list the files go build reads"`, "args: /gobuild/listfiles -root /src -dir /src -o /out/files.json -imports",
+		`linux/amd64 CGO_ENABLED=0 -trimpath -buildvcs=false\",\"mains\":[\".\"],\"env\":[\"GOARCH=amd64\",\"GOOS=linux\",\"CGO_ENABLED=0\"]`,
+		`linux/arm64 CGO_ENABLED=0 -trimpath -buildvcs=false\"`, "-imports-out /out/imports.json", "args: go build -o /out/listfiles listfiles.go", "mount /gobuild readonly", `"go mod download"`} {
 		if !strings.Contains(tree, want) {
 			t.Errorf("no %q in\n%s", want, tree)
 		}
@@ -817,7 +819,98 @@ func TestNoCacheFilter(t *testing.T) {
 		}
 	}
 	in := input(t, src, arm64)
-	if got, want := Steps(in.File), []string{"download", "list", "cgo", "a", "b"}; !slices.Equal(got, want) {
+	if got, want := Steps(in.File), []string{"download", "list", "cgo", "deps", "a", "b"}; !slices.Equal(got, want) {
 		t.Errorf("Steps = %v, want %v", got, want)
+	}
+}
+
+// The dependency step compiles the listed imports into a layer the compile's
+// build cache mount starts from. It sees go.mod and go.sum, not the code, has
+// no network, and does not change with the code, the ldflags or the version;
+// it changes with the imports, the compile flags and the platform.
+func TestDeps(t *testing.T) {
+	src := "builds:\n  - main: ./cmd/a\n    ldflags: ['-X main.v={{.Version}}']\n  - main: ./cmd/b\n    tags: [x]\n    gcflags: ['-N']\n"
+	build := func(version string, sources []string, imports map[string][]string, p ocispecs.Platform) map[string]string {
+		in := input(t, src, p)
+		in.Values.Version = version
+		in.SourceFiles = sources
+		in.Imports = imports
+		res, err := Binaries(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		def := marshal(t, res, p)
+		ds := map[string]string{}
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			if op.GetExec() != nil {
+				ds[def.Metadata[digest.FromBytes(dt)].Description["llb.customname"]] = digest.FromBytes(dt).String()
+			}
+		}
+		return ds
+	}
+	keyA := "linux/arm64 CGO_ENABLED=0 -trimpath -buildvcs=false"
+	keyB := "linux/arm64 CGO_ENABLED=0 -trimpath -buildvcs=false -tags=x"
+	imports := map[string][]string{keyA: {"example.com/dep", "fmt"}, keyB: {"net/http"}}
+	one := build("1.0", []string{"cmd/a/main.go"}, imports, arm64)
+	depsA, depsB := one["[deps linux/arm64] go build 2 packages"], one["[deps linux/arm64] go build 1 packages"]
+	if depsA == "" || depsB == "" {
+		t.Fatalf("no dependency steps in %v", one)
+	}
+	two := build("2.0", []string{"cmd/a/main.go", "cmd/a/more.go"}, imports, arm64)
+	if two["[deps linux/arm64] go build 2 packages"] != depsA || two["[deps linux/arm64] go build 1 packages"] != depsB {
+		t.Errorf("the dependency steps changed with the code or the version")
+	}
+	if two["[a linux/arm64] go build ./cmd/a"] == one["[a linux/arm64] go build ./cmd/a"] {
+		t.Errorf("the compile did not change with the code")
+	}
+	three := build("1.0", nil, map[string][]string{keyA: {"example.com/dep", "fmt", "strings"}, keyB: {"net/http"}}, arm64)
+	if three["[deps linux/arm64] go build 3 packages"] == "" || three["[deps linux/arm64] go build 1 packages"] != depsB {
+		t.Errorf("a new import did not change just its dependency step: %v", three)
+	}
+	if none := build("1.0", nil, nil, arm64); len(none) != 3 {
+		t.Errorf("with no imports listed there should be no dependency step: %v", none)
+	}
+
+	in := input(t, src, arm64)
+	in.Imports = imports
+	res, err := Binaries(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := execs(t, marshal(t, res, arm64))
+	deps := ex["[deps linux/arm64] go build 1 packages"]
+	if got, want := strings.Join(deps.Meta.Args, " "), "go build -trimpath -buildvcs=false -tags=x net/http"; got != want {
+		t.Errorf("deps args %q, want %q (no -gcflags without a pattern, no -ldflags)", got, want)
+	}
+	if deps.Network != pb.NetMode_NONE {
+		t.Errorf("the dependency step has network %v", deps.Network)
+	}
+	var env []string
+	for _, kv := range deps.Meta.Env {
+		if strings.HasPrefix(kv, "GO") || strings.HasPrefix(kv, "CGO") {
+			env = append(env, kv)
+		}
+	}
+	for _, want := range []string{"GOARCH=arm64", "GOOS=linux", "CGO_ENABLED=0", "GOPROXY=off", "GOCACHE=/root/.cache/go-build"} {
+		if !slices.Contains(env, want) {
+			t.Errorf("deps env %v lacks %s", env, want)
+		}
+	}
+	compile := ex["[b linux/arm64] go build ./cmd/b"]
+	var cache *pb.Mount
+	for _, m := range compile.Mounts {
+		if m.Dest == "/root/.cache/go-build" {
+			cache = m
+		}
+	}
+	if cache == nil || cache.MountType != pb.MountType_CACHE || cache.Input < 0 || cache.CacheOpt.ID != "gobuildcache" {
+		t.Fatalf("the compile's build cache is not a cache mount with a base: %+v", cache)
+	}
+	if got := strings.Join(compile.Meta.Args, " "); !strings.Contains(got, "-gcflags=-N") {
+		t.Errorf("the compile lost its gcflags: %s", got)
 	}
 }

@@ -5,8 +5,15 @@
 // gobuild runs it inside the build so that only those files invalidate the
 // compile step.
 //
+// With -imports, it also writes, for each configuration given (main
+// packages, environment such as GOOS and GOARCH, and build flags such as
+// -tags), the packages outside the main modules that the main modules'
+// packages import in a build of those mains: what gobuild compiles into the
+// dependency layer.
+//
 // It is embedded in the frontend and compiled in the builder image, so it
-// uses only the standard library. Usage: listfiles -root CONTEXT -dir MODULE -o FILE.
+// uses only the standard library. Usage:
+// listfiles -root CONTEXT -dir MODULE -o FILE [-imports CONFIGS -imports-out FILE].
 package main
 
 import (
@@ -33,24 +40,107 @@ type module struct {
 	Path, Dir string
 }
 
+// config is one configuration -imports lists the imports of.
+type config struct {
+	Key   string   `json:"key"`
+	Mains []string `json:"mains"`
+	Env   []string `json:"env"`
+	Flags []string `json:"flags"`
+}
+
 func main() {
 	out := flag.String("o", "", "write the list to this file")
 	dir := flag.String("dir", ".", "the main module's directory")
 	root := flag.String("root", "", "paths are written relative to this directory (the build context); default: -dir")
+	configs := flag.String("imports", "", "a JSON list of configurations ({key, mains, env, flags}) to list the imports of")
+	importsOut := flag.String("imports-out", "", "write the imports of each configuration, a JSON object by key, to this file")
 	flag.Parse()
 	if *root == "" {
 		*root = *dir
 	}
-	files, err := list(*root, *dir)
-	if err != nil {
+	fail := func(err error) {
 		fmt.Fprintln(os.Stderr, "listfiles:", err)
 		os.Exit(1)
+	}
+	files, err := list(*root, *dir)
+	if err != nil {
+		fail(err)
 	}
 	dt, _ := json.Marshal(files)
 	if err := os.WriteFile(*out, dt, 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "listfiles:", err)
-		os.Exit(1)
+		fail(err)
 	}
+	if *importsOut == "" {
+		return
+	}
+	var cs []config
+	if err := json.Unmarshal([]byte(*configs), &cs); err != nil {
+		fail(fmt.Errorf("-imports: %v", err))
+	}
+	m := map[string][]string{}
+	for _, c := range cs {
+		if m[c.Key], err = imports(*dir, c); err != nil {
+			fail(err)
+		}
+	}
+	dt, _ = json.Marshal(m)
+	if err := os.WriteFile(*importsOut, dt, 0o644); err != nil {
+		fail(err)
+	}
+}
+
+// imports returns the packages outside the main modules that packages of
+// the main modules import in a build of c's main packages, sorted. Packages
+// go list cannot load are left out: the build itself reports them.
+func imports(dir string, c config) ([]string, error) {
+	args := append([]string{"list", "-e", "-deps", "-json=ImportPath,Module,Imports,Error"}, c.Flags...)
+	cmd := exec.Command("go", append(append(args, "--"), c.Mains...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), c.Env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go list for %s: %v\n%s", c.Key, err, stderr.String())
+	}
+	type listed struct {
+		ImportPath string
+		Module     *struct{ Main bool }
+		Imports    []string
+		Error      *struct{ Err string }
+	}
+	var pkgs []listed
+	main := map[string]bool{}
+	broken := map[string]bool{}
+	for dec := json.NewDecoder(&stdout); ; {
+		var p listed
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		pkgs = append(pkgs, p)
+		main[p.ImportPath] = p.Module != nil && p.Module.Main
+		broken[p.ImportPath] = p.Error != nil
+	}
+	set := map[string]bool{}
+	for _, p := range pkgs {
+		if !main[p.ImportPath] {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if imp != "C" && !main[imp] && !broken[imp] {
+				if _, known := main[imp]; known {
+					set[imp] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // goCmd runs go with args in dir and returns its standard output.

@@ -79,3 +79,34 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 		}
 	}
 }
+
+// -imports lists what the main module's packages import from outside it, for
+// each configuration: its platform and tags decide which files count.
+func TestImports(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"go.mod":              "module example.com/m\n\ngo 1.26\n",
+		"main.go":             "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/web\"\n)\n\nfunc main() { fmt.Println(web.X) }\n",
+		"web/web.go":          "package web\n\nimport \"strings\"\n\nvar X = strings.ToUpper(\"x\")\n",
+		"web/web_windows.go":  "package web\n\nimport _ \"syscall\"\n",
+		"web/extra_tagged.go": "//go:build extra\n\npackage web\n\nimport _ \"encoding/json\"\n",
+		"tool/tool.go":        "package main\n\nimport _ \"net/http\"\n\nfunc main() {}\n",
+	})
+	for _, tc := range []struct {
+		c    config
+		want []string
+	}{
+		{config{Mains: []string{"."}, Env: []string{"GOOS=linux", "GOARCH=arm64"}}, []string{"fmt", "strings"}},
+		{config{Mains: []string{"."}, Env: []string{"GOOS=windows", "GOARCH=amd64"}}, []string{"fmt", "strings", "syscall"}},
+		{config{Mains: []string{"."}, Env: []string{"GOOS=linux"}, Flags: []string{"-tags=extra"}}, []string{"encoding/json", "fmt", "strings"}},
+		{config{Mains: []string{".", "./tool"}, Env: []string{"GOOS=linux"}}, []string{"fmt", "net/http", "strings"}},
+	} {
+		got, err := imports(dir, tc.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%+v: imports %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}
