@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// The service the benchmark builds, relative to the repository, and the file
+// and constant its one-file edit changes.
+const (
+	serviceDir = "hack/bench/shop"
+	editFile   = "internal/domain/order/revision.go"
+)
+
+var editRE = regexp.MustCompile(`(?m)^const Revision = "[^"\n]*"$`)
+
+type bench struct {
+	o       options
+	testbed string // GOBUILD_TESTBED_DIR
+	bin     string // the test bed's tools, and ko
+	reg     string // GOBUILD_REGISTRY
+	tbAddr  string // the test bed's buildkitd
+	addr    string // the daemon the main scenarios run on
+	mainD   *daemon
+	work    string // sources, outputs, caches, daemon roots
+	logs    string
+	res     *Results
+	srcs    map[string]string // tool -> its copy of the service
+	seq     int               // numbers the log files in run order
+	daemons []*daemon         // fresh daemons still running
+}
+
+func newBench(ctx context.Context, o options) (*bench, error) {
+	b := &bench{
+		o:       o,
+		testbed: os.Getenv("GOBUILD_TESTBED_DIR"),
+		reg:     os.Getenv("GOBUILD_REGISTRY"),
+		tbAddr:  os.Getenv("BUILDKIT_HOST"),
+		srcs:    map[string]string{},
+	}
+	if b.testbed == "" || b.reg == "" || b.tbAddr == "" {
+		return nil, errors.New("GOBUILD_TESTBED_DIR, GOBUILD_REGISTRY and BUILDKIT_HOST must be set: run hack/bench/run, or source the test bed's env file (hack/testbed/up)")
+	}
+	b.bin = filepath.Join(b.testbed, "bin")
+	for _, t := range []string{"buildctl", "buildkitd", "mkimage"} {
+		if _, err := os.Stat(filepath.Join(b.bin, t)); err != nil {
+			return nil, fmt.Errorf("the test bed has no %s: %v", t, err)
+		}
+	}
+	if _, err := output(ctx, command{argv: b.buildctl(b.tbAddr, "--timeout", "5", "debug", "workers")}); err != nil {
+		return nil, fmt.Errorf("the test bed's buildkitd does not answer: %v", err)
+	}
+	b.logs = filepath.Join(o.results, "logs")
+	// The work directory holds BuildKit roots and copies of Go modules, so it
+	// lives in the test bed's state directory (git-ignored, and skipped by
+	// ./... patterns for its leading dot), on the file system whose
+	// overlayfs the test bed probed.
+	b.work = filepath.Join(b.testbed, "bench-work")
+	if err := unmountUnder(b.work); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{b.logs, b.work} {
+		if err := removeAll(d); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	b.res = &Results{
+		Schema:   1,
+		Started:  time.Now().UTC().Truncate(time.Second),
+		Runs:     o.runs,
+		Registry: b.reg,
+	}
+	for _, id := range o.tools {
+		b.res.Tools = append(b.res.Tools, tool(id))
+	}
+	for _, id := range o.scenarios {
+		b.res.Scenarios = append(b.res.Scenarios, scenario(id))
+	}
+	return b, nil
+}
+
+// cleanup stops fresh daemons left by an error and removes the work
+// directory unless asked to keep it.
+func (b *bench) cleanup() {
+	for _, d := range b.daemons {
+		d.stop()
+	}
+	b.daemons = nil
+	b.mainD.stop()
+	if b.o.keepWork {
+		logf("work directory kept: %s", b.work)
+		return
+	}
+	if err := unmountUnder(b.work); err != nil {
+		logf("warning: %v", err)
+	}
+	if err := removeAll(b.work); err != nil {
+		logf("warning: %v", err)
+	}
+}
+
+func (b *bench) selected(scenarioID string) bool {
+	for _, s := range b.o.scenarios {
+		if s == scenarioID {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *bench) hasTool(id string) bool {
+	for _, t := range b.o.tools {
+		if t == id {
+			return true
+		}
+	}
+	return false
+}
+
+// logPath returns a new log file name for one step.
+func (b *bench) logPath(toolID, step string, run int) string {
+	b.seq++
+	name := fmt.Sprintf("%03d-%s-%s", b.seq, toolID, step)
+	if run >= 0 {
+		name += fmt.Sprintf("-run%d", run+1)
+	}
+	return filepath.Join(b.logs, name+".log")
+}
+
+func (b *bench) runAll(ctx context.Context) (*Results, error) {
+	if err := b.setup(ctx); err != nil {
+		return nil, err
+	}
+	for run := 0; run < b.o.runs; run++ {
+		// The tools take turns, and the first one moves with every run, so
+		// that a drift in the machine's speed falls on all of them alike.
+		n := len(b.o.tools)
+		for i := 0; i < n; i++ {
+			t := b.o.tools[(run+i)%n]
+			logf("run %d/%d: %s", run+1, b.o.runs, tool(t).Label)
+			var err error
+			switch t {
+			case "gobuild", "dockerfile":
+				err = b.runBuildKit(ctx, t, run)
+			case "ko":
+				err = b.runKo(ctx, run)
+			case "go":
+				err = b.runGo(ctx, run)
+			}
+			if err != nil {
+				b.save()
+				return nil, fmt.Errorf("%s, run %d: %w", t, run+1, err)
+			}
+			if err := b.save(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	b.res.Finished = time.Now().UTC().Truncate(time.Second)
+	b.res.TotalSeconds = time.Since(started).Seconds()
+	b.res.Complete = true
+	b.res.finish()
+	return b.res, b.save()
+}
+
+// save writes results.json (also after every tool's run, so an interrupted
+// benchmark keeps what it measured).
+func (b *bench) save() error {
+	b.res.finish()
+	return writeResults(filepath.Join(b.o.results, "results.json"), b.res)
+}
+
+// record adds one timing.
+func (b *bench) record(toolID, scenarioID string, d time.Duration) {
+	logf("  %-10s %-12s %8.2fs", toolID, scenarioID, d.Seconds())
+	b.res.add(toolID, scenarioID, d.Seconds())
+}
+
+// edit gives the service's order package a new schema revision: a change of
+// a string constant in one file, different every time, so the compile runs.
+func (b *bench) edit(src, tag string) error {
+	p := filepath.Join(src, editFile)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	if n := len(editRE.FindAllIndex(data, -1)); n != 1 {
+		return fmt.Errorf("%s: want one `const Revision = \"...\"` line, found %d", p, n)
+	}
+	rev := fmt.Sprintf("const Revision = %q", fmt.Sprintf("bench-%s-%d", tag, time.Now().UnixNano()))
+	return os.WriteFile(p, editRE.ReplaceAll(data, []byte(rev)), 0o644)
+}
+
+// copyTree copies the regular files and directories of src to dst.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s: not a regular file", p)
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+}
+
+// removeAll removes a tree, making read-only directories (a Go module
+// cache) writable first.
+func removeAll(dir string) error {
+	if _, err := os.Lstat(dir); os.IsNotExist(err) {
+		return nil
+	}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			_ = os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	return os.RemoveAll(dir)
+}
+
+// freshDir empties dir (or creates it).
+func freshDir(dir string) error {
+	if err := removeAll(dir); err != nil {
+		return err
+	}
+	return os.MkdirAll(dir, 0o755)
+}
+
+// prepareSource copies the service for one tool. The Dockerfile's copy loses
+// its `# syntax=` line: the test bed has no docker/dockerfile image, so
+// BuildKit's built-in Dockerfile frontend builds it.
+func (b *bench) prepareSource(toolID string) (string, error) {
+	dst := filepath.Join(b.work, "src-"+toolID)
+	if err := copyTree(filepath.Join(b.o.repo, serviceDir), dst); err != nil {
+		return "", err
+	}
+	if toolID == "dockerfile" {
+		p := filepath.Join(dst, "Dockerfile.handwritten")
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return "", err
+		}
+		if first, rest, ok := strings.Cut(string(data), "\n"); ok && strings.HasPrefix(first, "# syntax=") {
+			data = []byte(rest)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return dst, nil
+}

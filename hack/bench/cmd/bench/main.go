@@ -1,0 +1,215 @@
+// Command bench times builds of the benchmark service (hack/bench/shop) with
+// gobuild, a hand-written Dockerfile, ko and `go build` on the host, on the
+// same BuildKit, writes the results as JSON, and renders docs/benchmarks.md
+// and an SVG chart from them. hack/bench/run is the entry point; it starts
+// the test bed and passes its environment.
+//
+//	bench [flags]          run the benchmark, then write the report
+//	bench report [flags]   only write the report from an existing results.json
+//
+// Every command runs as an argv array, never through a shell. Only the
+// build command itself is timed; its output goes to a log file in the
+// results directory.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// koVersion is the ko release the benchmark installs (go install ...@koVersion).
+const koVersion = "v0.19.1"
+
+type options struct {
+	repo      string // the gobuild checkout
+	results   string // results directory
+	docs      string // docs/benchmarks.md
+	runs      int
+	tools     []string
+	scenarios []string
+	keepWork  bool
+	// sharedDaemon times the main daemon scenarios on the test bed's own
+	// buildkitd ($BUILDKIT_HOST) instead of a dedicated one.
+	sharedDaemon bool
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	args := os.Args[1:]
+	reportOnly := false
+	if len(args) > 0 && args[0] == "report" {
+		reportOnly = true
+		args = args[1:]
+	}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var o options
+	var tools, scenarios string
+	fs.StringVar(&o.repo, "repo", "", "the gobuild checkout (default: found from the working directory)")
+	fs.StringVar(&o.results, "results", envOr("RESULTS", ""), "results directory (default <repo>/hack/bench/results; env RESULTS)")
+	fs.StringVar(&o.docs, "docs", "", "the Markdown report to write (default <repo>/docs/benchmarks.md; \"-\": none)")
+	fs.IntVar(&o.runs, "runs", envInt("RUNS", 5), "runs of every scenario (env RUNS)")
+	fs.StringVar(&tools, "tools", envOr("TOOLS", strings.Join(toolIDs(), ",")), "tools to time, comma-separated (env TOOLS)")
+	fs.StringVar(&scenarios, "scenarios", envOr("SCENARIOS", strings.Join(scenarioIDs(), ",")), "scenarios to time, comma-separated (env SCENARIOS)")
+	fs.BoolVar(&o.keepWork, "keep-work", false, "keep the work directory (<testbed>/bench-work: sources, images, caches)")
+	fs.BoolVar(&o.sharedDaemon, "shared-daemon", false, "build on the test bed's buildkitd ($BUILDKIT_HOST, which the benchmark then prunes) instead of a dedicated one")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if o.repo == "" {
+		r, err := findRepo()
+		if err != nil {
+			return err
+		}
+		o.repo = r
+	}
+	if o.results == "" {
+		o.results = filepath.Join(o.repo, "hack", "bench", "results")
+	}
+	if o.docs == "" {
+		o.docs = filepath.Join(o.repo, "docs", "benchmarks.md")
+	}
+	var err error
+	if o.results, err = filepath.Abs(o.results); err != nil {
+		return err
+	}
+	if o.runs < 1 {
+		return fmt.Errorf("runs must be at least 1, got %d", o.runs)
+	}
+	if o.tools, err = pick("tool", tools, toolIDs()); err != nil {
+		return err
+	}
+	if o.scenarios, err = pick("scenario", scenarios, scenarioIDs()); err != nil {
+		return err
+	}
+	if reportOnly {
+		res, err := readResults(filepath.Join(o.results, "results.json"))
+		if err != nil {
+			return err
+		}
+		res.finish()
+		// The commands are rendered again, so the report follows the code.
+		rb := &bench{reg: res.Registry, bin: "<testbed>/bin"}
+		if rb.reg == "" {
+			rb.reg = "127.0.0.1:5000"
+		}
+		for _, t := range res.Tools {
+			rb.o.tools = append(rb.o.tools, t.ID)
+		}
+		res.Commands = rb.commandDocs()
+		if err := writeReport(o, res); err != nil {
+			return err
+		}
+		printSummary(os.Stdout, res)
+		return nil
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b, err := newBench(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer b.cleanup()
+	res, err := b.runAll(ctx)
+	if err != nil {
+		return err
+	}
+	if err := writeReport(o, res); err != nil {
+		return err
+	}
+	printSummary(os.Stdout, res)
+	return nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(k string, def int) int {
+	if v := os.Getenv(k); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %s=%q is not a number; using %d\n", k, v, def)
+			return def
+		}
+		return n
+	}
+	return def
+}
+
+// pick parses a comma-separated subset of known, keeping known's order.
+func pick(what, list string, known []string) ([]string, error) {
+	want := map[string]bool{}
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		ok := false
+		for _, k := range known {
+			ok = ok || k == s
+		}
+		if !ok {
+			return nil, fmt.Errorf("unknown %s %q (known: %s)", what, s, strings.Join(known, ", "))
+		}
+		want[s] = true
+	}
+	var out []string
+	for _, k := range known {
+		if want[k] {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no %s selected", what)
+	}
+	return out, nil
+}
+
+// findRepo walks up from the working directory to the gobuild module.
+func findRepo() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.HasPrefix(string(b), "module github.com/gobuild/gobuild\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("cannot find the gobuild checkout above the working directory; pass -repo")
+		}
+		dir = parent
+	}
+}
+
+// logf prints progress to stderr with the elapsed time.
+var started = time.Now()
+
+func logf(format string, args ...any) {
+	d := time.Since(started).Round(time.Second)
+	fmt.Fprintf(os.Stderr, "bench [%s] %s\n", d, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,6 @@
+package payment
+
+// Revision is the payment schema revision. The API sends it in the
+// X-Schema-Revision header, events carry it, and cache keys include it, so
+// bump it with every change to the payments table or its JSON form.
+const Revision = "2026.1"
