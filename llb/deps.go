@@ -49,17 +49,7 @@ const ImportsFile = "/imports.json"
 // without a package pattern, which apply to the packages named on the
 // command line) are left out.
 func depsFlags(b *spec.Build) []string {
-	var args []string
-	if *b.Trimpath {
-		args = append(args, "-trimpath")
-	}
-	args = append(args, "-buildvcs=false")
-	if b.Pie {
-		args = append(args, "-buildmode=pie")
-	}
-	if tags := buildTags(b); len(tags) > 0 {
-		args = append(args, "-tags="+strings.Join(tags, ","))
-	}
+	args := packageFlags(b)
 	if len(b.Gcflags) > 0 && patternFlags(b.Gcflags[0]) {
 		args = append(args, "-gcflags="+strings.Join(b.Gcflags, " "))
 	}
@@ -157,7 +147,7 @@ func (in Input) depsSources() bk.State {
 		vendor = path.Join(in.Work.Dir, "vendor")
 	}
 	return bk.Merge([]bk.State{in.modFiles(), bk.Scratch().File(bk.Copy(in.Context, vendor, vendor, &bk.CopyInfo{
-		CopyDirContentsOnly: true, CreateDestPath: true, AllowWildcard: false, CreatedTime: ptr(time.Unix(0, 0)),
+		CopyDirContentsOnly: true, CreateDestPath: true, CreatedTime: ptr(time.Unix(0, 0)),
 	}), bk.WithCustomName("vendor/"))}, bk.WithCustomName("go.mod, go.sum and vendor/"))
 }
 

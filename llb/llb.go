@@ -456,17 +456,7 @@ func escapePattern(name string) string {
 
 // buildArgs is the go build command line for b.
 func buildArgs(b *spec.Build) []string {
-	args := []string{"go", "build"}
-	if *b.Trimpath {
-		args = append(args, "-trimpath")
-	}
-	args = append(args, "-buildvcs=false")
-	if b.Pie {
-		args = append(args, "-buildmode=pie")
-	}
-	if tags := buildTags(b); len(tags) > 0 {
-		args = append(args, "-tags="+strings.Join(tags, ","))
-	}
+	args := append([]string{"go", "build"}, packageFlags(b)...)
 	if len(b.Gcflags) > 0 {
 		args = append(args, "-gcflags="+strings.Join(b.Gcflags, " "))
 	}
@@ -485,6 +475,23 @@ func buildArgs(b *spec.Build) []string {
 	args = append(args, "-ldflags="+strings.Join(ldflags, " "))
 	args = append(args, b.Flags...)
 	return append(args, "-o", path.Join(outDir, b.Binary), b.Main)
+}
+
+// packageFlags are the go build flags of b that apply to every package it
+// compiles: -trimpath, -buildvcs, -buildmode and -tags.
+func packageFlags(b *spec.Build) []string {
+	var args []string
+	if *b.Trimpath {
+		args = append(args, "-trimpath")
+	}
+	args = append(args, "-buildvcs=false")
+	if b.Pie {
+		args = append(args, "-buildmode=pie")
+	}
+	if tags := buildTags(b); len(tags) > 0 {
+		args = append(args, "-tags="+strings.Join(tags, ","))
+	}
+	return args
 }
 
 // buildTags are b's build tags; cgo adds netgo and osusergo.
@@ -513,7 +520,7 @@ func (in Input) compile(b *spec.Build, genv []string, tested bool) (bk.State, er
 	opts := []bk.RunOption{
 		bk.Args(buildArgs(b)),
 		bk.AddMount(srcDir, in.sources(), bk.ForceNoOutput),
-		bk.AddMount(buildCache, in.deps(b, root, common), bk.AsPersistentCacheDir(CacheID(in.CacheNS, BuildCacheID), bk.CacheMountShared)),
+		in.cacheMountFrom(buildCache, BuildCacheID, in.deps(b, root, common)),
 		bk.WithCustomNamef("[%s %s] go build %s", b.ID, platforms.FormatAll(in.TargetPlatform), b.Main),
 	}
 	opts = append(opts, common...)
@@ -660,7 +667,13 @@ func CacheID(ns, id string) string {
 }
 
 func (in Input) cacheMount(dest, id string) bk.RunOption {
-	return bk.AddMount(dest, bk.Scratch(), bk.AsPersistentCacheDir(CacheID(in.CacheNS, id), bk.CacheMountShared))
+	return in.cacheMountFrom(dest, id, bk.Scratch())
+}
+
+// cacheMountFrom is a shared cache mount that starts from base; BuildKit
+// keeps one such mount per id and base.
+func (in Input) cacheMountFrom(dest, id string, base bk.State) bk.RunOption {
+	return bk.AddMount(dest, base, bk.AsPersistentCacheDir(CacheID(in.CacheNS, id), bk.CacheMountShared))
 }
 
 // toolEnv is the environment of the go commands gobuild runs on the
