@@ -199,9 +199,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		exportEpoch := exportEpochOf(epoch)
 		if ownSBOM(bc) {
 			for i := range bins {
-				bins[i].Path = bins[i].File // the binaries target's layout
-				if img != nil {
-					bins[i].Path = path.Join(spec.BinDir, bins[i].File)
+				if img != nil { // else the binaries target's layout: /<binary>
+					bins[i].Path = path.Join(spec.BinDir, bins[i].Path)
 				}
 			}
 			att, err := sbomAttestation(ctx, c, sbom.Image{
@@ -275,8 +274,8 @@ func checkBinaries(ctx context.Context, c client.Client, bc *dockerui.Client, no
 			if err != nil {
 				return err
 			}
-			out[i] = builtBinary{Ref: ref, File: "/" + b.Build.Binary}
-			return checkBinary(ctx, ref, "/"+b.Build.Binary, b.Build.Binary, target, true)
+			out[i] = builtBinary{Ref: ref, File: b.File, Path: "/" + b.Build.Binary}
+			return checkBinary(ctx, ref, b.File, b.Build.Binary, target, true)
 		})
 	}
 	return out, eg.Wait()

@@ -385,3 +385,71 @@ func hasID(t *testing.T, file, id string) bool {
 	}
 	return false
 }
+
+// Builds with the same flags compile in one go build: one compile step for
+// both, and each binary still lands under its own name, in the image and in
+// the binaries target.
+func TestSharedCompile(t *testing.T) {
+	dir := copyDir(t, example("service"))
+	yaml := "# syntax=" + frontendImage + `
+builds:
+  - id: server
+    main: ./cmd/server
+    ldflags: ["-X main.version={{.Version}}"]
+  - id: migrate
+    main: ./cmd/migrate
+    binary: db-migrate
+    ldflags: ["-X main.version={{.Version}}"]
+images:
+  - name: service
+    builds: [server, migrate]
+    entrypoint: ["/usr/local/bin/db-migrate"]
+`
+	if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path, out := ociDest(t)
+	log := mustRun(t, dir, "docker", "buildx", "build", "--progress=plain", "-f", "gobuild.yaml", "--build-arg", "VERSION=4.5.6", "-o", out, ".")
+	step := "[server, migrate " + hostPlatform + "] go build ./cmd/server ./cmd/migrate"
+	containsAll(t, "the build's log", log, step)
+	for _, alone := range []string{"[server " + hostPlatform + "] go build", "[migrate " + hostPlatform + "] go build"} {
+		if bytes.Contains(log, []byte(alone)) {
+			t.Errorf("the log has a compile of its own %q", alone)
+		}
+	}
+	img := openImage(t, path, hostPlatform)
+	root := t.TempDir()
+	if err := img.Unpack(root); err != nil {
+		t.Fatal(err)
+	}
+	for _, bin := range []string{"server", "db-migrate"} {
+		imagetest.AssertStatic(t, filepath.Join(root, "usr/local/bin", bin), runtime.GOARCH)
+	}
+	if _, err := os.Stat(filepath.Join(root, "usr/local/bin/migrate")); err == nil {
+		t.Errorf("the image holds /usr/local/bin/migrate, go build's name, besides db-migrate")
+	}
+	imagetest.RequireRunc(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stdout, stderr, err := imagetest.Run(ctx, img, imagetest.RunOpts{})
+	if err != nil {
+		t.Fatalf("running db-migrate: %v\n%s", err, stderr)
+	}
+	if string(stdout) != "migrate 4.5.6\n" {
+		t.Errorf("db-migrate printed %q, want %q", stdout, "migrate 4.5.6\n")
+	}
+
+	bins := t.TempDir()
+	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "--target", "binaries", "-o", "type=local,dest="+bins, ".")
+	entries, err := os.ReadDir(bins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "db-migrate server" {
+		t.Errorf("the binaries target wrote %q, want db-migrate and server", names)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,15 +129,19 @@ type Result struct {
 	Rootfs      bk.State
 	Config      dockerspec.DockerOCIImage
 	Annotations map[string]string // of the manifest
-	// Binaries are the compile steps' outputs, each holding /<binary>,
-	// for the frontend to check before the image is assembled.
+	// Binaries are the compile steps' outputs, for the frontend to check
+	// before the image is assembled.
 	Binaries []Binary
 }
 
 // Binary is one build's compiled binary.
 type Binary struct {
 	Build *spec.Build
-	State bk.State // holds the binary at /<Build.Binary>
+	State bk.State // the compile's output
+	File  string   // the binary's path in State: /<Build.Binary>, or in a shared compile the name go build gave it
+	// Shared is set when State is a compile shared with other builds, so
+	// that it holds their binaries too.
+	Shared bool
 }
 
 // BinariesTarget is the target that exports just the binaries.
@@ -172,7 +177,7 @@ func Image(in Input, name string) (*Result, error) {
 	if img.Tzdata {
 		layers = append(layers, in.fromBuilder("copy time zone database", zoneinfo))
 	}
-	var bins []Binary
+	var builds []*spec.Build
 	for _, id := range img.Builds {
 		b := in.File.Build(id)
 		if b == nil {
@@ -181,14 +186,17 @@ func Image(in Input, name string) (*Result, error) {
 		if !in.forTarget(b) {
 			continue
 		}
-		out, err := in.compile(b, genv, img.Tests)
-		if err != nil {
-			return nil, err
-		}
-		bins = append(bins, Binary{Build: b, State: out})
+		builds = append(builds, b)
+	}
+	bins, err := in.compileAll(builds, genv, img.Tests)
+	if err != nil {
+		return nil, err
+	}
+	for _, bin := range bins {
+		b := bin.Build
 		dst := path.Join(spec.BinDir, b.Binary)
 		layers = append(layers, bk.Scratch().File(
-			bk.Copy(out, "/"+b.Binary, dst, &bk.CopyInfo{CreateDestPath: true, CreatedTime: ptr(in.epoch())}),
+			bk.Copy(bin.State, bin.File, dst, &bk.CopyInfo{CreateDestPath: true, CreatedTime: ptr(in.epoch())}),
 			bk.WithCustomNamef("[%s %s] copy %s", b.ID, plat, dst),
 		))
 	}
@@ -212,19 +220,24 @@ func Binaries(in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var outs []bk.State
-	var bins []Binary
+	var builds []*spec.Build
 	for i := range in.File.Builds {
-		b := &in.File.Builds[i]
-		if !in.forTarget(b) {
-			continue
+		if b := &in.File.Builds[i]; in.forTarget(b) {
+			builds = append(builds, b)
 		}
-		out, err := in.compile(b, genv, false)
-		if err != nil {
-			return nil, err
+	}
+	bins, err := in.compileAll(builds, genv, false)
+	if err != nil {
+		return nil, err
+	}
+	var outs []bk.State
+	for _, bin := range bins {
+		if !bin.Shared {
+			outs = append(outs, bin.State)
+		} else {
+			outs = append(outs, bk.Scratch().File(bk.Copy(bin.State, bin.File, "/"+bin.Build.Binary),
+				bk.WithCustomNamef("[%s %s] %s", bin.Build.ID, platforms.FormatAll(in.TargetPlatform), bin.Build.Binary)))
 		}
-		outs = append(outs, out)
-		bins = append(bins, Binary{Build: b, State: out})
 	}
 	if len(outs) == 0 {
 		return nil, fmt.Errorf("no build is for %s: their platforms leave it out", platforms.FormatAll(in.TargetPlatform))
@@ -454,9 +467,9 @@ func escapePattern(name string) string {
 	return b.String()
 }
 
-// buildArgs is the go build command line for b.
-func buildArgs(b *spec.Build) []string {
-	args := append([]string{"go", "build"}, packageFlags(b)...)
+// buildFlags are the go build flags of b: everything but -o and the package.
+func buildFlags(b *spec.Build) []string {
+	args := packageFlags(b)
 	if len(b.Gcflags) > 0 {
 		args = append(args, "-gcflags="+strings.Join(b.Gcflags, " "))
 	}
@@ -473,8 +486,7 @@ func buildArgs(b *spec.Build) []string {
 	}
 	ldflags = append(ldflags, b.Ldflags...)
 	args = append(args, "-ldflags="+strings.Join(ldflags, " "))
-	args = append(args, b.Flags...)
-	return append(args, "-o", path.Join(outDir, b.Binary), b.Main)
+	return append(args, b.Flags...)
 }
 
 // packageFlags are the go build flags of b that apply to every package it
@@ -508,20 +520,109 @@ func buildTags(b *spec.Build) []string {
 	return tags
 }
 
-// compile builds one binary for the target platform; the result holds it at /<binary>.
-// With tested, the compile waits for the test target and runs only when it passed.
-// Its build cache mount starts from the dependency layer (see deps).
-func (in Input) compile(b *spec.Build, genv []string, tested bool) (bk.State, error) {
+// compileAll compiles builds for the target platform and returns their
+// binaries, in order. Builds that differ only in
+// main, id and binary share one go build, as `go build -o dir/ ./cmd/a
+// ./cmd/b` would: their common packages compile once and the links run in
+// parallel, where separate go builds would each compile them.
+func (in Input) compileAll(builds []*spec.Build, genv []string, tested bool) ([]Binary, error) {
+	outs := make([]Binary, len(builds))
+	for _, g := range compileGroups(builds) {
+		group := make([]*spec.Build, len(g))
+		for j, i := range g {
+			group[j] = builds[i]
+		}
+		out, err := in.compile(group, genv, tested)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range g {
+			b := builds[i]
+			file := "/" + b.Binary
+			if len(g) > 1 {
+				file = "/" + spec.ExecName(b.Main, "")
+			}
+			outs[i] = Binary{Build: b, State: out, File: file, Shared: len(g) > 1}
+		}
+	}
+	return outs, nil
+}
+
+// compileGroups partitions builds (by index, in order) into the sets that
+// compile together. A build joins another's set when their flags and
+// environment are the same, neither is linked by the C toolchain (each of
+// those checks its own toolchain), and go build names their binaries
+// differently; a main of "." or a major version directory, whose binary
+// name comes from the module path, compiles alone.
+func compileGroups(builds []*spec.Build) [][]int {
+	var groups [][]int
+	keys := map[string]int{} // key -> index in groups
+	names := map[string]map[string]bool{}
+	for i, b := range builds {
+		key, name := groupKey(b), spec.ExecName(b.Main, "")
+		if key == "" || reMajor.MatchString(name) || path.Clean(b.Main) == "." {
+			groups = append(groups, []int{i})
+			continue
+		}
+		g, ok := keys[key]
+		if !ok || names[key][name] {
+			if !ok {
+				keys[key], names[key] = len(groups), map[string]bool{}
+			} else {
+				key += "\x00" + strconv.Itoa(i) // a name clash: a set of its own
+				keys[key], names[key] = len(groups), map[string]bool{}
+			}
+			g = keys[key]
+			groups = append(groups, nil)
+		}
+		names[key][name] = true
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+var reMajor = regexp.MustCompile(`^v[0-9]+$`)
+
+// groupKey is what builds compiled together share, or "" for a build that
+// compiles alone.
+func groupKey(b *spec.Build) string {
+	if externalLink(b) {
+		return ""
+	}
+	key := buildFlags(b)
+	for _, k := range slices.Sorted(maps.Keys(b.Env)) {
+		key = append(key, "env:"+k+"="+b.Env[k])
+	}
+	return strings.Join(key, "\x00")
+}
+
+// compile runs one go build for group (see compileGroups) on the target
+// platform. The result holds a lone build's binary at /<binary>, and a
+// group's binaries by the names go build gives them. With tested, the
+// compile waits for the test target and runs only when it passed. Its build
+// cache mount starts from the dependency layer (see deps).
+func (in Input) compile(group []*spec.Build, genv []string, tested bool) (bk.State, error) {
+	b := group[0]
 	i := slices.IndexFunc(in.File.Builds, func(x spec.Build) bool { return x.ID == b.ID })
 	root, common, err := in.goBuild(i, b, genv)
 	if err != nil {
 		return bk.State{}, err
 	}
+	var ids, mains []string
+	for _, m := range group {
+		ids, mains = append(ids, m.ID), append(mains, m.Main)
+	}
+	args := append([]string{"go", "build"}, buildFlags(b)...)
+	if len(group) == 1 {
+		args = append(args, "-o", path.Join(outDir, b.Binary), b.Main)
+	} else {
+		args = append(append(args, "-o", outDir+"/"), mains...)
+	}
 	opts := []bk.RunOption{
-		bk.Args(buildArgs(b)),
+		bk.Args(args),
 		bk.AddMount(srcDir, in.sources(), bk.ForceNoOutput),
 		in.cacheMountFrom(buildCache, BuildCacheID, in.deps(b, root, common)),
-		bk.WithCustomNamef("[%s %s] go build %s", b.ID, platforms.FormatAll(in.TargetPlatform), b.Main),
+		bk.WithCustomNamef("[%s %s] go build %s", strings.Join(ids, ", "), platforms.FormatAll(in.TargetPlatform), strings.Join(mains, " ")),
 	}
 	opts = append(opts, common...)
 	if tested {
@@ -530,7 +631,10 @@ func (in Input) compile(b *spec.Build, genv []string, tested bool) (bk.State, er
 	if in.List != nil {
 		opts = append(opts, bk.AddMount(path.Join(toolDir, "list"), *in.List, bk.Readonly))
 	}
-	opts = append(opts, in.step(b.ID, fmt.Sprintf("builds[%d]", i))...)
+	for _, m := range group {
+		j := slices.IndexFunc(in.File.Builds, func(x spec.Build) bool { return x.ID == m.ID })
+		opts = append(opts, in.step(m.ID, fmt.Sprintf("builds[%d]", j))...)
+	}
 	return root.Run(opts...).AddMount(outDir, bk.Scratch()), nil
 }
 

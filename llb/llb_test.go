@@ -298,13 +298,13 @@ func TestServiceConfig(t *testing.T) {
 func TestBuildArgs(t *testing.T) {
 	f := false
 	tr := true
-	got := buildArgs(&spec.Build{Main: "./cmd/x", Binary: "x", Strip: &f, Trimpath: &f})
-	if want := []string{"go", "build", "-buildvcs=false", "-ldflags=-buildid=", "-o", "/out/x", "./cmd/x"}; !reflect.DeepEqual(got, want) {
+	got := buildFlags(&spec.Build{Main: "./cmd/x", Binary: "x", Strip: &f, Trimpath: &f})
+	if want := []string{"-buildvcs=false", "-ldflags=-buildid="}; !reflect.DeepEqual(got, want) {
 		t.Errorf("no strip, no trimpath: %q", got)
 	}
-	got = buildArgs(&spec.Build{Main: ".", Binary: "y", Strip: &tr, Trimpath: &tr, Tags: []string{"a", "b"}, Gcflags: []string{"-N", "-l"},
+	got = buildFlags(&spec.Build{Main: ".", Binary: "y", Strip: &tr, Trimpath: &tr, Tags: []string{"a", "b"}, Gcflags: []string{"-N", "-l"},
 		Ldflags: []string{"-X 'main.v=a b'", "-extldflags=-static"}, Flags: []string{"-race", "-v"}})
-	want := []string{"go", "build", "-trimpath", "-buildvcs=false", "-tags=a,b", "-gcflags=-N -l", "-ldflags=-s -w -buildid= -X 'main.v=a b' -extldflags=-static", "-race", "-v", "-o", "/out/y", "."}
+	want := []string{"-trimpath", "-buildvcs=false", "-tags=a,b", "-gcflags=-N -l", "-ldflags=-s -w -buildid= -X 'main.v=a b' -extldflags=-static", "-race", "-v"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
@@ -912,5 +912,91 @@ func TestDeps(t *testing.T) {
 	}
 	if got := strings.Join(compile.Meta.Args, " "); !strings.Contains(got, "-gcflags=-N") {
 		t.Errorf("the compile lost its gcflags: %s", got)
+	}
+}
+
+// Builds that differ only in main, id and binary compile in one go build
+// (their shared packages once); a different flag, a cgo build, a main of "."
+// or a binary name go build would give twice compiles alone. Each build's
+// binary still lands at /usr/local/bin/<binary>.
+func TestCompileGroups(t *testing.T) {
+	src := `builds:
+  - {id: api, main: ./cmd/api, ldflags: ["-X main.v={{.Version}}"]}
+  - {id: worker, main: ./cmd/worker, binary: work, ldflags: ["-X main.v={{.Version}}"]}
+  - {id: debug, main: ./cmd/debug, ldflags: ["-X main.v={{.Version}}"], gcflags: ["-N"]}
+  - {id: root, main: ., ldflags: ["-X main.v={{.Version}}"]}
+  - {id: other, main: ./tools/api, ldflags: ["-X main.v={{.Version}}"]}
+  - {id: c, main: ./cmd/c, cgo: true, ldflags: ["-X main.v={{.Version}}"]}
+images:
+  - name: all
+    builds: [api, worker, debug, root, other, c]
+`
+	in := input(t, src, arm64)
+	res, err := Image(in, "all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := execs(t, marshal(t, res, arm64))
+	var compiles []string
+	for name := range ex {
+		if strings.Contains(name, "] go build ./") || strings.HasSuffix(name, "] go build .") {
+			compiles = append(compiles, name)
+		}
+	}
+	slices.Sort(compiles)
+	want := []string{
+		"[api, worker linux/arm64] go build ./cmd/api ./cmd/worker",
+		"[c linux/arm64] go build ./cmd/c",
+		"[debug linux/arm64] go build ./cmd/debug",
+		"[other linux/arm64] go build ./tools/api",
+		"[root linux/arm64] go build .",
+	}
+	if !reflect.DeepEqual(compiles, want) {
+		t.Fatalf("compile steps\n got %q\nwant %q", compiles, want)
+	}
+	args := ex[want[0]].Meta.Args
+	if !reflect.DeepEqual(args[len(args)-4:], []string{"-o", "/out/", "./cmd/api", "./cmd/worker"}) {
+		t.Errorf("grouped go build args end %q", args[len(args)-4:])
+	}
+	if got := ex["[other linux/arm64] go build ./tools/api"].Meta.Args; !slices.Contains(got, "/out/other") {
+		t.Errorf("a lone build writes -o /out/<binary>: %q", got)
+	}
+	// The copies into the image take each binary by the name go build gave
+	// it; the binaries target renames it to the build's binary.
+	copies := func(def *bk.Definition) []string {
+		var cs []string
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range op.GetFile().GetActions() {
+				if c := a.GetCopy(); c != nil && slices.Contains([]string{"/api", "/worker"}, c.Src) {
+					cs = append(cs, c.Src+" -> "+c.Dest)
+				}
+			}
+		}
+		slices.Sort(cs)
+		return cs
+	}
+	def := marshal(t, res, arm64)
+	if got, want := copies(def), []string{"/api -> /usr/local/bin/api", "/worker -> /usr/local/bin/work"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("image copies %q, want %q", got, want)
+	}
+	bins, err := Binaries(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := copies(marshal(t, bins, arm64)), []string{"/api -> /api", "/worker -> /work"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("binaries target copies %q, want %q", got, want)
+	}
+	for _, b := range bins.Binaries {
+		if want := map[string]string{"api": "/api", "worker": "/worker"}[b.Build.ID]; want != "" && b.File != want {
+			t.Errorf("binary %s is at %s in its compile's output, want %s", b.Build.ID, b.File, want)
+		}
+	}
+	// Grouping is deterministic.
+	if a, b := digestOf(marshal(t, res, arm64)), digestOf(def); a != b {
+		t.Errorf("two marshals differ: %s, %s", a, b)
 	}
 }

@@ -62,7 +62,7 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 			b.Main = "."
 		}
 		if b.ID == "" {
-			b.ID = defaultID(b.Main, mod.Path)
+			b.ID = ExecName(b.Main, mod.Path)
 			if !reID.MatchString(b.ID) {
 				bad(p, "cannot derive an id from main %q; set id", b.Main)
 			}
@@ -184,9 +184,10 @@ func (f *File) VulnDB(args map[string]string) (string, error) {
 	return db, nil
 }
 
-// defaultID is the last element of main, or of the module path for ".",
-// skipping a major version suffix such as /v2.
-func defaultID(main, modPath string) string {
+// ExecName is the last element of main, or of the module path for ".",
+// skipping a major version suffix such as /v2: the name go build gives the
+// binary of main, and a build's default id.
+func ExecName(main, modPath string) string {
 	p := path.Clean(main)
 	if p == "." {
 		p = modPath
