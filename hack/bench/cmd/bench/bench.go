@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -36,6 +37,8 @@ type bench struct {
 	srcs    map[string]string // tool -> its copy of the service
 	seq     int               // numbers the log files in run order
 	daemons []*daemon         // fresh daemons still running
+	pending []Timing          // the current tool run's timings, kept once it completes
+	before  float64           // seconds the resumed benchmark had taken before this session
 }
 
 func newBench(ctx context.Context, o options) (*bench, error) {
@@ -67,7 +70,18 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 	if err := unmountUnder(b.work); err != nil {
 		return nil, err
 	}
-	for _, d := range []string{b.logs, b.work} {
+	fresh := []string{b.logs, b.work}
+	if o.resume {
+		res, err := b.resumable(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.res = res
+		logs, _ := os.ReadDir(b.logs)
+		b.seq = len(logs)
+		fresh = fresh[1:] // keep the logs
+	}
+	for _, d := range fresh {
 		if err := removeAll(d); err != nil {
 			return nil, err
 		}
@@ -75,11 +89,17 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 			return nil, err
 		}
 	}
+	if b.res != nil {
+		b.res.Sessions++
+		b.before = b.res.TotalSeconds
+		return b, nil
+	}
 	b.res = &Results{
 		Schema:   1,
 		Started:  time.Now().UTC().Truncate(time.Second),
 		Runs:     o.runs,
 		Registry: b.reg,
+		Sessions: 1,
 	}
 	for _, id := range o.tools {
 		b.res.Tools = append(b.res.Tools, tool(id))
@@ -88,6 +108,33 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 		b.res.Scenarios = append(b.res.Scenarios, scenario(id))
 	}
 	return b, nil
+}
+
+// resumable reads the unfinished results to resume, and checks that they
+// were measured with the same commit, runs, tools and scenarios as asked.
+func (b *bench) resumable(ctx context.Context) (*Results, error) {
+	res, err := readResults(filepath.Join(b.o.results, "results.json"))
+	if err != nil {
+		return nil, fmt.Errorf("-resume: %w", err)
+	}
+	var tools, scenarios []string
+	for _, t := range res.Tools {
+		tools = append(tools, t.ID)
+	}
+	for _, s := range res.Scenarios {
+		scenarios = append(scenarios, s.ID)
+	}
+	switch commit := gitCommit(ctx, b.o.repo); {
+	case res.Complete:
+		return nil, errors.New("-resume: the benchmark in the results directory is complete")
+	case res.Commit != commit:
+		return nil, fmt.Errorf("-resume: the results are of commit %s, the checkout is at %s (pass -repo with a worktree of that commit)", res.Commit, commit)
+	case res.Runs != b.o.runs || !slices.Equal(tools, b.o.tools) || !slices.Equal(scenarios, b.o.scenarios):
+		return nil, fmt.Errorf("-resume: the results have runs=%d tools=%s scenarios=%s; asked for runs=%d tools=%s scenarios=%s",
+			res.Runs, strings.Join(tools, ","), strings.Join(scenarios, ","), b.o.runs, strings.Join(b.o.tools, ","), strings.Join(b.o.scenarios, ","))
+	}
+	logf("resuming: %d tool runs of %d done", len(res.Done), b.o.runs*len(b.o.tools))
+	return res, nil
 }
 
 // cleanup stops fresh daemons left by an error and removes the work
@@ -148,7 +195,13 @@ func (b *bench) runAll(ctx context.Context) (*Results, error) {
 		n := len(b.o.tools)
 		for i := 0; i < n; i++ {
 			t := b.o.tools[(run+i)%n]
+			done := fmt.Sprintf("%d/%s", run+1, t)
+			if slices.Contains(b.res.Done, done) {
+				logf("run %d/%d: %s: done before", run+1, b.o.runs, tool(t).Label)
+				continue
+			}
 			logf("run %d/%d: %s", run+1, b.o.runs, tool(t).Label)
+			b.pending = nil
 			var err error
 			switch t {
 			case "gobuild", "dockerfile":
@@ -159,16 +212,21 @@ func (b *bench) runAll(ctx context.Context) (*Results, error) {
 				err = b.runGo(ctx, run)
 			}
 			if err != nil {
+				// A tool run that failed part way adds none of its timings,
+				// so that -resume can run it again whole.
 				b.save()
 				return nil, fmt.Errorf("%s, run %d: %w", t, run+1, err)
 			}
+			for _, p := range b.pending {
+				b.res.add(p.Tool, p.Scenario, p.Samples[0])
+			}
+			b.res.Done = append(b.res.Done, done)
 			if err := b.save(); err != nil {
 				return nil, err
 			}
 		}
 	}
 	b.res.Finished = time.Now().UTC().Truncate(time.Second)
-	b.res.TotalSeconds = time.Since(started).Seconds()
 	b.res.Complete = true
 	b.res.finish()
 	return b.res, b.save()
@@ -177,6 +235,7 @@ func (b *bench) runAll(ctx context.Context) (*Results, error) {
 // save writes results.json (also after every tool's run, so an interrupted
 // benchmark keeps what it measured).
 func (b *bench) save() error {
+	b.res.TotalSeconds = b.before + time.Since(started).Seconds()
 	b.res.finish()
 	return writeResults(filepath.Join(b.o.results, "results.json"), b.res)
 }
@@ -184,7 +243,7 @@ func (b *bench) save() error {
 // record adds one timing.
 func (b *bench) record(toolID, scenarioID string, d time.Duration) {
 	logf("  %-10s %-12s %8.2fs", toolID, scenarioID, d.Seconds())
-	b.res.add(toolID, scenarioID, d.Seconds())
+	b.pending = append(b.pending, Timing{Tool: toolID, Scenario: scenarioID, Samples: []float64{d.Seconds()}})
 }
 
 // edit gives the service's order package a new schema revision: a change of

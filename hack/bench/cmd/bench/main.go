@@ -40,6 +40,9 @@ type options struct {
 	// sharedDaemon times the main daemon scenarios on the test bed's own
 	// buildkitd ($BUILDKIT_HOST) instead of a dedicated one.
 	sharedDaemon bool
+	// resume continues an interrupted benchmark from its results.json: the
+	// tool runs it lists as done are skipped.
+	resume bool
 }
 
 func main() {
@@ -67,6 +70,7 @@ func run() error {
 	fs.StringVar(&scenarios, "scenarios", envOr("SCENARIOS", strings.Join(scenarioIDs(), ",")), "scenarios to time, comma-separated (env SCENARIOS)")
 	fs.BoolVar(&o.keepWork, "keep-work", false, "keep the work directory (<testbed>/bench-work: sources, images, caches)")
 	fs.BoolVar(&o.sharedDaemon, "shared-daemon", false, "build on the test bed's buildkitd ($BUILDKIT_HOST, which the benchmark then prunes) instead of a dedicated one")
+	fs.BoolVar(&o.resume, "resume", false, "continue the unfinished benchmark in the results directory (same checkout commit, runs, tools and scenarios), skipping the tool runs it has")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

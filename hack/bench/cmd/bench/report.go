@@ -317,6 +317,9 @@ func markdown(w io.Writer, r *Results, chart, results string) {
 		p("| date | %s", r.Started.Format("2006-01-02 15:04 MST"))
 		if r.TotalSeconds > 0 {
 			p(", the whole benchmark took %.0f min", r.TotalSeconds/60)
+			if r.Sessions > 1 {
+				p(" over %d sessions (`-resume`)", r.Sessions)
+			}
 		}
 		p(" |\n")
 	}

@@ -28,6 +28,10 @@ type Results struct {
 	Timings        []Timing       `json:"timings"`
 	Sizes          []Size         `json:"sizes"`
 	Commands       []CommandDoc   `json:"commands"`
+	// Done lists the tool runs measured so far ("<run>/<tool>", run from 1),
+	// for -resume; Sessions counts the invocations that added to them.
+	Done     []string `json:"done,omitempty"`
+	Sessions int      `json:"sessions,omitempty"`
 }
 
 // Machine is where the benchmark ran.
