@@ -48,6 +48,9 @@ func (f *File) nearPos(path string) Pos {
 // invalid values are errors that name the file, line, column and field.
 // filename is used in messages only.
 func Parse(filename string, data []byte) (*File, error) {
+	if len(data) > MaxFileSize {
+		return nil, Errors{{File: filename, Msg: fmt.Sprintf("the file is %d bytes; gobuild reads at most %d (1 MiB)", len(data), MaxFileSize)}}
+	}
 	f := &File{pos: positions{}}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -85,10 +88,24 @@ func Parse(filename string, data []byte) (*File, error) {
 	return f, nil
 }
 
+// MaxFileSize is the largest gobuild.yaml gobuild reads, in bytes.
+const MaxFileSize = 1 << 20
+
+// maxValues bounds how many values the checker visits, counting every use
+// of a YAML alias again: a file of aliases to aliases (a "billion laughs")
+// otherwise stands for more values than memory holds.
+const maxValues = 100_000
+
 type checker struct {
-	file string
-	pos  positions
-	errs Errors
+	file   string
+	pos    positions
+	errs   Errors
+	values int  // visited so far
+	bomb   bool // maxValues reached and reported
+	// via is the outermost alias the value being checked is reached
+	// through, and its field: where a bomb is reported.
+	via     *yaml.Node
+	viaPath string
 }
 
 func (c *checker) fail(n *yaml.Node, path, format string, args ...any) {
@@ -97,7 +114,23 @@ func (c *checker) fail(n *yaml.Node, path, format string, args ...any) {
 
 // check verifies that node fits type t, recording positions as it goes.
 func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
-	for n.Kind == yaml.AliasNode {
+	if c.bomb {
+		return
+	}
+	if c.values++; c.values > maxValues {
+		c.bomb = true
+		at, p := n, path
+		if c.via != nil {
+			at, p = c.via, c.viaPath
+		}
+		c.fail(at, p, "the file stands for more than %d values (counting each use of an alias); gobuild.yaml takes at most that many", maxValues)
+		return
+	}
+	if n.Kind == yaml.AliasNode && c.via == nil {
+		c.via, c.viaPath = n, path
+		defer func() { c.via, c.viaPath = nil, "" }()
+	}
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
 	if path != "" {
@@ -122,6 +155,10 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 			name := k.Value
 			ft, ok := fields[name]
 			p := join(path, name)
+			if !ok && name == "<<" && k.Tag == "!!merge" {
+				c.fail(k, p, "YAML merge keys (<<) are not supported; write the fields out")
+				continue
+			}
 			if !ok {
 				msg := fmt.Sprintf("unknown field %q", name)
 				if s := suggest(name, sortedKeys(fields)); s != "" {

@@ -40,10 +40,17 @@ func (e *Error) Error() string {
 // Errors is every problem found in one file, in file order.
 type Errors []*Error
 
+// maxShownErrors is how many of a file's problems Errors.Error spells out.
+const maxShownErrors = 20
+
 func (es Errors) Error() string {
-	msgs := make([]string, len(es))
+	var msgs []string
 	for i, e := range es {
-		msgs[i] = e.Error()
+		if i == maxShownErrors {
+			msgs = append(msgs, fmt.Sprintf("... and %d more problems in %s", len(es)-i, e.File))
+			break
+		}
+		msgs = append(msgs, e.Error())
 	}
 	return strings.Join(msgs, "\n")
 }
