@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -76,9 +77,12 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, err
 	}
 	goEnv := f.GoEnv(bc.BuildArgs)
-	mod, err := readModule(ctx, c, *mainCtx, f, goEnv)
+	mod, files, err := readModule(ctx, c, *mainCtx, f, goEnv)
 	if err != nil {
 		return nil, withSource(spec.FieldError(src.Filename, f, "go.dir", err), src.SourceMap)
+	}
+	if err := f.CheckLinks(src.Filename, files); err != nil {
+		return nil, withSource(err, src.SourceMap)
 	}
 	rf, err := f.Resolve(src.Filename, mod.Module)
 	if err != nil {
@@ -373,13 +377,15 @@ func solve(ctx context.Context, c client.Client, st bk.State, cacheImports []cli
 }
 
 // readModule reads the module f builds from the build context st (see
-// spec.ReadModule).
-func readModule(ctx context.Context, c client.Client, st bk.State, f *spec.File, goEnv map[string]string) (spec.ModuleInfo, error) {
+// spec.ReadModule), and returns the context's files for more reading.
+func readModule(ctx context.Context, c client.Client, st bk.State, f *spec.File, goEnv map[string]string) (spec.ModuleInfo, refFiles, error) {
 	ref, err := solve(ctx, c, st, nil)
 	if err != nil {
-		return spec.ModuleInfo{}, fmt.Errorf("loading the build context: %w", err)
+		return spec.ModuleInfo{}, refFiles{}, fmt.Errorf("loading the build context: %w", err)
 	}
-	return spec.ReadModule(refFiles{ctx, ref}, spec.ModuleDir(f.Go.Dir), goEnv)
+	files := refFiles{ctx, ref}
+	mod, err := spec.ReadModule(files, spec.ModuleDir(f.Go.Dir), goEnv)
+	return mod, files, err
 }
 
 // refFiles reads a solved build context through the gateway.
@@ -395,6 +401,22 @@ func (r refFiles) ReadFile(name string) ([]byte, error) {
 func (r refFiles) Exists(name string) bool {
 	_, err := r.ref.StatFile(r.ctx, client.StatRequest{Path: name})
 	return err == nil
+}
+
+// Readlink lists name's directory: StatFile resolves links (within the
+// context), so it cannot tell a link from its target.
+func (r refFiles) Readlink(name string) (string, bool) {
+	dir, base := path.Split(name)
+	entries, err := r.ref.ReadDir(r.ctx, client.ReadDirRequest{Path: "/" + dir})
+	if err != nil {
+		return "", false
+	}
+	for _, e := range entries {
+		if e.Path == base && os.FileMode(e.Mode)&os.ModeSymlink != 0 {
+			return e.Linkname, true
+		}
+	}
+	return "", false
 }
 
 // loadImage returns the image ref on platform p and its config: a named

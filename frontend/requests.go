@@ -102,9 +102,12 @@ func check(ctx context.Context, c client.Client, bc *dockerui.Client, src *docke
 	if err != nil {
 		return nil, err
 	}
-	mod, err := readModule(ctx, c, *mainCtx, f, f.GoEnv(bc.BuildArgs))
+	mod, files, err := readModule(ctx, c, *mainCtx, f, f.GoEnv(bc.BuildArgs))
 	if err != nil {
 		return fail(spec.FieldError(src.Filename, f, "go.dir", err)), nil
+	}
+	if err := f.CheckLinks(src.Filename, files); err != nil {
+		return fail(err), nil
 	}
 	if _, err := f.Resolve(src.Filename, mod.Module); err != nil {
 		return fail(err), nil

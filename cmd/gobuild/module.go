@@ -50,6 +50,9 @@ func loadProject(file, contextDir string, args map[string]string) (*project, err
 	if p.Module, err = readModule(p.ContextDir, spec.ModuleDir(p.File.Go.Dir), p.File.GoEnv(args)); err != nil {
 		return p, spec.FieldError(file, p.File, "go.dir", err)
 	}
+	if err := checkLinks(p.ContextDir, file, p.File); err != nil {
+		return p, err
+	}
 	p.Resolved, err = p.File.Resolve(file, p.Module.Module)
 	return p, err
 }
@@ -63,6 +66,17 @@ func readModule(root, dir string, goEnv map[string]string) (spec.ModuleInfo, err
 	}
 	defer r.Close()
 	return spec.ReadModule(rootFiles{r}, dir, goEnv)
+}
+
+// checkLinks fails when a path of f leaves the build context root through
+// a symbolic link, as the frontend does (see spec.File.CheckLinks).
+func checkLinks(root, file string, f *spec.File) error {
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return fmt.Errorf("opening the build context: %w", err)
+	}
+	defer r.Close()
+	return f.CheckLinks(file, rootFiles{r})
 }
 
 // rootFiles reads a build context on disk.
@@ -80,6 +94,11 @@ func (f rootFiles) ReadFile(name string) ([]byte, error) {
 func (f rootFiles) Exists(name string) bool {
 	_, err := f.r.Stat(filepath.FromSlash(name))
 	return err == nil
+}
+
+func (f rootFiles) Readlink(name string) (string, bool) {
+	t, err := f.r.Readlink(filepath.FromSlash(name))
+	return filepath.ToSlash(t), err == nil
 }
 
 // dockerignore returns the exclude patterns a build applies to the context:
