@@ -18,41 +18,90 @@ import (
 // and an empty state directory (a fresh CI runner), and returns its address.
 func startDaemon(t *testing.T) string {
 	t.Helper()
+	return newDaemon(t).addr
+}
+
+// daemon is a buildkitd of a test's own, on a state directory of its own.
+type daemon struct {
+	t     *testing.T
+	state string
+	addr  string
+	cmd   *exec.Cmd
+	done  chan struct{} // closed when cmd has exited
+	logs  []*os.File
+}
+
+// newDaemon starts a buildkitd with the test bed's configuration and an
+// empty state directory; it is stopped when the test ends.
+func newDaemon(t *testing.T) *daemon {
+	t.Helper()
 	state := t.TempDir()
-	addr := "unix://" + filepath.Join(state, "buildkitd.sock")
-	logf, err := os.Create(filepath.Join(state, "buildkitd.log"))
+	d := &daemon{t: t, state: state, addr: "unix://" + filepath.Join(state, "buildkitd.sock")}
+	t.Cleanup(func() {
+		d.stop()
+		for _, f := range d.logs {
+			f.Close()
+		}
+		unmountUnder(state) // before the temporary directory is removed
+	})
+	d.start()
+	return d
+}
+
+// start starts buildkitd on d's state directory and waits until it answers.
+func (d *daemon) start() {
+	t := d.t
+	t.Helper()
+	logf, err := os.OpenFile(filepath.Join(d.state, "buildkitd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("buildkitd", "--config", filepath.Join(os.Getenv("GOBUILD_TESTBED_DIR"), "buildkitd.toml"),
-		"--root", filepath.Join(state, "root"), "--addr", addr)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	d.logs = append(d.logs, logf)
+	d.cmd = exec.Command("buildkitd", "--config", filepath.Join(os.Getenv("GOBUILD_TESTBED_DIR"), "buildkitd.toml"),
+		"--root", filepath.Join(d.state, "root"), "--addr", d.addr)
+	d.cmd.Stdout, d.cmd.Stderr = logf, logf
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
+	done := make(chan struct{})
+	d.done = done
+	go func(cmd *exec.Cmd) { _ = cmd.Wait(); close(done) }(d.cmd)
+	for i := 0; i < 150; i++ {
+		if exec.Command("buildctl", "--addr", d.addr, "debug", "workers").Run() == nil {
+			return
+		}
 		select {
 		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
+			i = 150
+		case <-time.After(200 * time.Millisecond):
 		}
-		logf.Close()
-		unmountUnder(state) // before the temporary directory is removed
-	})
-	for i := 0; i < 150; i++ {
-		if exec.Command("buildctl", "--addr", addr, "debug", "workers").Run() == nil {
-			return addr
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 	dt, _ := os.ReadFile(logf.Name())
-	t.Fatalf("the second buildkitd did not start:\n%s", tail(dt, 30))
-	return ""
+	t.Fatalf("buildkitd on %s did not start:\n%s", d.state, tail(dt, 30))
+}
+
+// stop stops buildkitd with SIGTERM (SIGKILL after 30 s) and waits for it.
+func (d *daemon) stop() {
+	if d.cmd == nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(30 * time.Second):
+		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		<-d.done
+	}
+	d.cmd = nil
+}
+
+// kill kills buildkitd and everything in its process group at once, as a
+// crash or an OOM kill of the runner would, and waits for it.
+func (d *daemon) kill() {
+	_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+	<-d.done
+	d.cmd = nil
 }
 
 // unmountUnder detaches every mount below dir, deepest first.

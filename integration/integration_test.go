@@ -169,6 +169,19 @@ func checkHello(t *testing.T, path, platform string) {
 	if want := []string{"etc", "tmp", "usr"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("image root holds %v, want only %v", names, want)
 	}
+	// Nothing else: no shell, no package manager, no libraries.
+	var files []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && p != root {
+			rel, _ := filepath.Rel(root, p)
+			files = append(files, rel)
+		}
+		return err
+	})
+	if want := []string{"etc", "etc/group", "etc/passwd", "etc/ssl", "etc/ssl/certs", "etc/ssl/certs/ca-certificates.crt",
+		"tmp", "usr", "usr/local", "usr/local/bin", "usr/local/bin/hello"}; !reflect.DeepEqual(files, want) {
+		t.Errorf("the image holds %q, want only %q", files, want)
+	}
 	if fi, err := os.Stat(filepath.Join(root, "tmp")); err != nil || fi.Mode()&os.ModeSticky == 0 || fi.Mode().Perm() != 0o777 {
 		t.Errorf("/tmp is not a world-writable sticky directory: %v %v", fi.Mode(), err)
 	}

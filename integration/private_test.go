@@ -255,13 +255,20 @@ func TestPrivateModuleWithNetrc(t *testing.T) {
 		t.Errorf("the image printed %q (err %v, stderr %s), want %q", got, err, stderr, privateGreet)
 	}
 
-	// The secret is nowhere in what the build exported.
-	for name, root := range map[string]string{"image layout": extractTar(t, path), "exported cache": cacheDir} {
+	// The secret is nowhere in what the build exported: the layers, the
+	// config and its history, the provenance (which holds the whole LLB
+	// definition, with every exec's arguments, environment and mounts), and
+	// the cache.
+	layout := extractTar(t, path)
+	if findInBlobs(t, layout, `"llbDefinition"`) == "" {
+		t.Fatal("the image layout has no provenance with the LLB definition to search")
+	}
+	for name, root := range map[string]string{"image layout": layout, "exported cache": cacheDir} {
 		if where := findInBlobs(t, root, proxy.Password); where != "" {
 			t.Errorf("the netrc password is in the %s: %s", name, where)
 		}
 	}
-	if where := findInBlobs(t, extractTar(t, path), "gobuild-ci"); where != "" {
+	if where := findInBlobs(t, layout, "gobuild-ci"); where != "" {
 		t.Errorf("the netrc login is in the image layout: %s", where)
 	}
 
