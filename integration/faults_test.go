@@ -17,18 +17,40 @@ import (
 	"github.com/gobuild/gobuild/integration/imagetest"
 )
 
-// markedApp copies an example and adds a marker to its main package: with
-// GOBUILD_MARKER set, the binary prints the marker and exits before main
-// runs, so that an image shows which source it was built from.
+// markedApp copies an example and adds a marker to its main package (see
+// mark).
 func markedApp(t *testing.T, name string) (dir, marker string) {
 	t.Helper()
 	dir = copyDir(t, example(name))
-	marker = fmt.Sprintf("marker %s %s %s", name, t.Name(), randomHex(t, 8))
+	return dir, mark(t, dir, name)
+}
+
+// mark writes a new marker into the main package in dir: with
+// GOBUILD_MARKER set, the binary prints the marker and exits before main
+// runs, so that an image shows which source it was built from.
+func mark(t *testing.T, dir, name string) string {
+	t.Helper()
+	marker := fmt.Sprintf("marker %s %s %s", name, t.Name(), randomHex(t, 8))
 	writeFiles(t, dir, map[string]string{
 		"marker.go": "package main\n\nimport \"os\"\n\nfunc init() {\n\tif os.Getenv(\"GOBUILD_MARKER\") != \"\" {\n\t\tos.Stdout.WriteString(" +
 			fmt.Sprintf("%q", marker+"\n") + ")\n\t\tos.Exit(0)\n\t}\n}\n",
 	})
-	return dir, marker
+	return marker
+}
+
+// slowCompile adds a generated file to the main package in dir that takes
+// the compiler several seconds (5,000 small functions), so that a test can
+// act while the compile runs.
+func slowCompile(t *testing.T, dir string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("package main\n\nvar _ = slow0(1)\n\n")
+	const n = 5000
+	for i := range n {
+		fmt.Fprintf(&b, "func slow%d(x int) int {\n\ts := x\n\tfor j := 0; j < %d; j++ {\n\t\ts = s*%d + j ^ (s >> 3)\n\t}\n\tif s > %d {\n\t\treturn s - %d\n\t}\n\treturn s + slow%d(x-1)\n}\n\n",
+			i, i%7+2, i%13+3, i, i, (i+1)%n)
+	}
+	writeFiles(t, dir, map[string]string{"slow.go": b.String()})
 }
 
 // buildctlArgs is a gateway build of dir's gobuild.yaml on addr into an OCI
@@ -43,13 +65,9 @@ func buildctlArgs(addr, out string, extra ...string) []string {
 // prints marker.
 func checkMarked(t *testing.T, path, marker string) {
 	t.Helper()
-	img := openImage(t, path, hostPlatform)
-	imagetest.RequireRunc(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	stdout, stderr, err := imagetest.Run(ctx, img, imagetest.RunOpts{Env: []string{"GOBUILD_MARKER=1"}})
-	if err != nil || string(stdout) != marker+"\n" {
-		t.Errorf("the image printed %q (err %v, stderr %s), want %q", stdout, err, stderr, marker+"\n")
+	stdout := runImage(t, openImage(t, path, hostPlatform), imagetest.RunOpts{Env: []string{"GOBUILD_MARKER=1"}})
+	if stdout != marker+"\n" {
+		t.Errorf("the image printed %q, want %q", stdout, marker+"\n")
 	}
 }
 
@@ -148,36 +166,36 @@ func startBuild(t *testing.T, addr, dir, step string) (stop func() error) {
 }
 
 // A build cancelled while it compiles (its client killed, as when a CI job
-// is cancelled) leaves the daemon and its cache mounts fit for the next
-// build, which succeeds and makes the right image.
-func TestCancelMidCompile(t *testing.T) {
+// is cancelled), and then buildkitd killed while the next one compiles and
+// started again on the same state directory: after each, the next build
+// succeeds and makes the image of the source it was given.
+func TestCancelAndKillMidCompile(t *testing.T) {
 	d := newDaemon(t)
 	dir, marker := markedApp(t, "hello")
+	slowCompile(t, dir)
+	build := func(marker string) {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "image.tar")
+		mustRun(t, dir, buildctlArgs(d.addr, path)...)
+		checkMarked(t, path, marker)
+	}
+
 	stop := startBuild(t, d.addr, dir, "] go build")
-	time.Sleep(time.Second) // inside the compile
+	time.Sleep(time.Second) // inside the compile, which takes several seconds
 	if err := stop(); err == nil {
 		t.Fatal("the build finished before it was cancelled")
 	}
-	path := filepath.Join(t.TempDir(), "image.tar")
-	mustRun(t, dir, buildctlArgs(d.addr, path)...)
-	checkMarked(t, path, marker)
-}
+	build(marker)
 
-// buildkitd killed in the middle of a compile and started again on the same
-// state directory builds the next build correctly.
-func TestDaemonKilledMidBuild(t *testing.T) {
-	d := newDaemon(t)
-	dir, marker := markedApp(t, "hello")
-	stop := startBuild(t, d.addr, dir, "] go build")
+	marker = mark(t, dir, "hello") // new source: the compile runs again
+	stop = startBuild(t, d.addr, dir, "[hello "+hostPlatform+"] go build")
 	time.Sleep(time.Second)
 	d.kill()
 	if err := stop(); err == nil {
 		t.Fatal("the build succeeded although its daemon was killed")
 	}
 	d.start()
-	path := filepath.Join(t.TempDir(), "image.tar")
-	mustRun(t, dir, buildctlArgs(d.addr, path)...)
-	checkMarked(t, path, marker)
+	build(marker)
 }
 
 // A cache to import that cannot be reached, or that is not a cache, costs

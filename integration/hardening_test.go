@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gobuild/gobuild/integration/imagetest"
 )
@@ -46,14 +45,7 @@ func TestMetacharactersStayLiteral(t *testing.T) {
 	if !found {
 		t.Errorf("env %q lacks HOSTILE=%q", img.Config.Config.Env, hostile)
 	}
-	imagetest.RequireRunc(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	stdout, stderr, err := imagetest.Run(ctx, img, imagetest.RunOpts{})
-	if err != nil {
-		t.Fatalf("running the image: %v\n%s", err, stderr)
-	}
-	if want := wantV + "\n" + hostile + "\n"; string(stdout) != want {
+	if want, stdout := wantV+"\n"+hostile+"\n", runImage(t, img, imagetest.RunOpts{}); stdout != want {
 		t.Errorf("the binary printed\n%q\nwant\n%q", stdout, want)
 	}
 	root := t.TempDir()

@@ -192,16 +192,24 @@ func checkHello(t *testing.T, path, platform string) {
 	if arch != runtime.GOARCH {
 		return
 	}
+	if stdout := runImage(t, img, imagetest.RunOpts{}); stdout != wantHello {
+		t.Errorf("image printed %q, want %q", stdout, wantHello)
+	}
+}
+
+// runImage runs img to its end under runc (a minute at most) and returns
+// what it printed; it fails the test when the image does not run or exits
+// with an error.
+func runImage(t *testing.T, img *imagetest.Image, opts imagetest.RunOpts) string {
+	t.Helper()
 	imagetest.RequireRunc(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	stdout, stderr, err := imagetest.Run(ctx, img, imagetest.RunOpts{})
+	stdout, stderr, err := imagetest.Run(ctx, img, opts)
 	if err != nil {
 		t.Fatalf("running the image: %v\n%s", err, stderr)
 	}
-	if string(stdout) != wantHello {
-		t.Errorf("image printed %q, want %q", stdout, wantHello)
-	}
+	return string(stdout)
 }
 
 var hostPlatform = "linux/" + runtime.GOARCH

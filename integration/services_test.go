@@ -200,14 +200,7 @@ func checkMigrate(t *testing.T, path string) {
 	if _, err := os.Stat(filepath.Join(root, "usr/local/bin/server")); err == nil {
 		t.Errorf("the migrate image holds the server binary")
 	}
-	imagetest.RequireRunc(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	stdout, stderr, err := imagetest.Run(ctx, img, imagetest.RunOpts{})
-	if err != nil {
-		t.Fatalf("running migrate: %v\n%s", err, stderr)
-	}
-	if string(stdout) != "migrate 1.2.3\n" {
+	if stdout := runImage(t, img, imagetest.RunOpts{}); stdout != "migrate 1.2.3\n" {
 		t.Errorf("migrate printed %q, want %q", stdout, "migrate 1.2.3\n")
 	}
 }
@@ -428,14 +421,7 @@ images:
 	if _, err := os.Stat(filepath.Join(root, "usr/local/bin/migrate")); err == nil {
 		t.Errorf("the image holds /usr/local/bin/migrate, go build's name, besides db-migrate")
 	}
-	imagetest.RequireRunc(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	stdout, stderr, err := imagetest.Run(ctx, img, imagetest.RunOpts{})
-	if err != nil {
-		t.Fatalf("running db-migrate: %v\n%s", err, stderr)
-	}
-	if string(stdout) != "migrate 4.5.6\n" {
+	if stdout := runImage(t, img, imagetest.RunOpts{}); stdout != "migrate 4.5.6\n" {
 		t.Errorf("db-migrate printed %q, want %q", stdout, "migrate 4.5.6\n")
 	}
 
