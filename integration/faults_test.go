@@ -39,13 +39,13 @@ func mark(t *testing.T, dir, name string) string {
 }
 
 // slowCompile adds a generated file to the main package in dir that takes
-// the compiler several seconds (5,000 small functions), so that a test can
+// the compiler several seconds (3,000 small functions), so that a test can
 // act while the compile runs.
 func slowCompile(t *testing.T, dir string) {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("package main\n\nvar _ = slow0(1)\n\n")
-	const n = 5000
+	const n = 3000
 	for i := range n {
 		fmt.Fprintf(&b, "func slow%d(x int) int {\n\ts := x\n\tfor j := 0; j < %d; j++ {\n\t\ts = s*%d + j ^ (s >> 3)\n\t}\n\tif s > %d {\n\t\treturn s - %d\n\t}\n\treturn s + slow%d(x-1)\n}\n\n",
 			i, i%7+2, i%13+3, i, i, (i+1)%n)
