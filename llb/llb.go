@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -521,10 +520,10 @@ func buildTags(b *spec.Build) []string {
 }
 
 // compileAll compiles builds for the target platform and returns their
-// binaries, in order. Builds that differ only in
-// main, id and binary share one go build, as `go build -o dir/ ./cmd/a
-// ./cmd/b` would: their common packages compile once and the links run in
-// parallel, where separate go builds would each compile them.
+// binaries, in order. Builds that differ only in main, id and binary share
+// one go build, as `go build -o dir/ ./cmd/a ./cmd/b` would: their common
+// packages compile once and the links run in parallel, where separate go
+// builds would each compile them.
 func (in Input) compileAll(builds []*spec.Build, genv []string, tested bool) ([]Binary, error) {
 	outs := make([]Binary, len(builds))
 	for _, g := range compileGroups(builds) {
@@ -540,7 +539,8 @@ func (in Input) compileAll(builds []*spec.Build, genv []string, tested bool) ([]
 			b := builds[i]
 			file := "/" + b.Binary
 			if len(g) > 1 {
-				file = "/" + spec.ExecName(b.Main, "")
+				name, _ := spec.PackageExecName(b.Main)
+				file = "/" + name
 			}
 			outs[i] = Binary{Build: b, State: out, File: file, Shared: len(g) > 1}
 		}
@@ -552,27 +552,22 @@ func (in Input) compileAll(builds []*spec.Build, genv []string, tested bool) ([]
 // compile together. A build joins another's set when their flags and
 // environment are the same, neither is linked by the C toolchain (each of
 // those checks its own toolchain), and go build names their binaries
-// differently; a main of "." or a major version directory, whose binary
-// name comes from the module path, compiles alone.
+// differently; a build whose binary go would name after the module path
+// (main "." or ./v2), or whose name is taken in its set, compiles alone.
 func compileGroups(builds []*spec.Build) [][]int {
 	var groups [][]int
-	keys := map[string]int{} // key -> index in groups
-	names := map[string]map[string]bool{}
+	sets := map[string]int{}              // key -> index in groups
+	names := map[string]map[string]bool{} // key -> binary names go gives its set
 	for i, b := range builds {
-		key, name := groupKey(b), spec.ExecName(b.Main, "")
-		if key == "" || reMajor.MatchString(name) || path.Clean(b.Main) == "." {
+		key := groupKey(b)
+		name, ok := spec.PackageExecName(b.Main)
+		if key == "" || !ok || names[key][name] {
 			groups = append(groups, []int{i})
 			continue
 		}
-		g, ok := keys[key]
-		if !ok || names[key][name] {
-			if !ok {
-				keys[key], names[key] = len(groups), map[string]bool{}
-			} else {
-				key += "\x00" + strconv.Itoa(i) // a name clash: a set of its own
-				keys[key], names[key] = len(groups), map[string]bool{}
-			}
-			g = keys[key]
+		g, seen := sets[key]
+		if !seen {
+			g, sets[key], names[key] = len(groups), len(groups), map[string]bool{}
 			groups = append(groups, nil)
 		}
 		names[key][name] = true
@@ -580,8 +575,6 @@ func compileGroups(builds []*spec.Build) [][]int {
 	}
 	return groups
 }
-
-var reMajor = regexp.MustCompile(`^v[0-9]+$`)
 
 // groupKey is what builds compiled together share, or "" for a build that
 // compiles alone.

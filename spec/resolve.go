@@ -184,6 +184,18 @@ func (f *File) VulnDB(args map[string]string) (string, error) {
 	return db, nil
 }
 
+// PackageExecName is the name go build gives the binary of main (a
+// package path relative to the module root) when that name does not depend
+// on the module path; ok is false for "." and for a major version
+// directory such as ./v2, whose binary is named after the module.
+func PackageExecName(main string) (name string, ok bool) {
+	p := path.Clean(main)
+	if p == "." || reMajorSuffix.MatchString(path.Base(p)) && !strings.Contains(p, "/") {
+		return "", false
+	}
+	return ExecName(p, ""), true
+}
+
 // ExecName is the last element of main, or of the module path for ".",
 // skipping a major version suffix such as /v2: the name go build gives the
 // binary of main, and a build's default id.
