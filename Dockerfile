@@ -1,4 +1,6 @@
-# The gobuild frontend image: one static binary on scratch.
+# The gobuild frontend image: static binaries on scratch: the frontend, and
+# the list step's tool (llb/listfiles), which the frontend mounts from its
+# own image into the list step instead of compiling it there.
 # Build it with `docker buildx bake frontend` (see docker-bake.hcl).
 ARG GO_VERSION=1.26
 
@@ -14,10 +16,11 @@ RUN --mount=type=bind,target=. \
     --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     GOOS=$TARGETOS GOARCH=$TARGETARCH GOARM=${TARGETVARIANT#v} \
-    go build -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o /out/gobuild ./cmd/gobuild
+    go build -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o /out/ ./cmd/gobuild ./llb/listfiles
 
 FROM scratch
 COPY --from=build /out/gobuild /bin/gobuild
+COPY --from=build /out/listfiles /usr/libexec/gobuild/listfiles
 LABEL moby.buildkit.frontend.network.none="true"
 LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
 ENTRYPOINT ["/bin/gobuild"]

@@ -139,10 +139,14 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if len(targets) == 0 {
 		targets = []ocispecs.Platform{buildPlatform}
 	}
+	tools, err := listTool(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	list, sources, imports, err := listSources(ctx, c, bc, noCache, gbllb.Input{
 		File: rf, Context: *mainCtx, Builder: builder, Work: mod.Work, Vendor: mod.Vendor, GoEnv: goEnv,
 		BuildPlatform: buildPlatform, TargetPlatform: buildPlatform, CacheNS: bc.CacheIDNamespace,
-		NoCache: bc.IsNoCache,
+		NoCache: bc.IsNoCache, Tools: tools,
 	}, targets)
 	if err != nil {
 		return nil, err
@@ -321,6 +325,38 @@ type optsClient struct {
 }
 
 func (c *optsClient) BuildOpts() client.BuildOpts { return c.opts }
+
+func (c *optsClient) CurrentFrontend() (*bk.State, error) { return currentFrontend(c.Client) }
+
+// currentFrontend is the frontend's own image, when c can tell: the gateway
+// client of a frontend run from its image can, one run in-process cannot
+// (nil).
+func currentFrontend(c client.Client) (*bk.State, error) {
+	cf, ok := c.(interface{ CurrentFrontend() (*bk.State, error) })
+	if !ok {
+		return nil, nil
+	}
+	return cf.CurrentFrontend()
+}
+
+// listTool returns the frontend's own image when it holds the list step's
+// tool, prebuilt (see the Dockerfile), so that the list step need not
+// compile it; nil when the frontend runs in-process (gobuild build) or
+// from an image without it.
+func listTool(ctx context.Context, c client.Client) (*bk.State, error) {
+	st, err := currentFrontend(c)
+	if err != nil || st == nil {
+		return nil, err
+	}
+	ref, err := solve(ctx, c, *st, nil)
+	if err != nil {
+		return nil, fmt.Errorf("the frontend's own image: %w", err)
+	}
+	if _, err := ref.StatFile(ctx, client.StatRequest{Path: path.Join(gbllb.ToolsPath, "listfiles")}); err != nil {
+		return nil, nil
+	}
+	return st, nil
+}
 
 // validateCaps fails for a requested frontend capability gobuild lacks,
 // unless the client marked it +forward (optional).

@@ -68,6 +68,11 @@ type Input struct {
 	// the module, by configuration (from ListSources): the dependency step
 	// compiles them into the layer the compile's build cache starts from.
 	Imports map[string][]string
+	// Tools, when set, is a state holding the list step's tool, prebuilt,
+	// at ToolsPath: the frontend's own image (see the Dockerfile). Without
+	// it the list step compiles the tool from its embedded source first,
+	// which on a cold cache costs the build that compile.
+	Tools *bk.State
 	// List is the list step (ListSources) the frontend read SourceFiles and
 	// Imports from. The compile mounts it, so that the list step is part of
 	// the image's graph and a remote cache carries it too.
@@ -401,6 +406,9 @@ func (in Input) downloaded() []bk.RunOption {
 //go:embed listfiles/main.go
 var listfiles []byte
 
+// ToolsPath is the directory of Input.Tools that holds listfiles.
+const ToolsPath = "/usr/libexec/gobuild"
+
 // SourcesFile is where the state ListSources returns holds its JSON list.
 const SourcesFile = "/files.json"
 
@@ -410,30 +418,37 @@ const SourcesFile = "/files.json"
 // for each of the target platforms. The frontend reads them and passes them
 // back as Input.SourceFiles and Input.Imports.
 func ListSources(in Input, targets []ocispecs.Platform) bk.State {
+	toolMount := bk.AddMount(toolDir, in.listTool(), bk.Readonly)
+	if in.Tools != nil {
+		toolMount = bk.AddMount(toolDir, *in.Tools, bk.SourcePath(ToolsPath), bk.Readonly)
+	}
+	opts := []bk.RunOption{
+		bk.Args([]string{path.Join(toolDir, "listfiles"), "-root", srcDir, "-dir", in.workdir(), "-o", path.Join(outDir, SourcesFile),
+			"-imports", importsArg(in.File, targets), "-imports-out", path.Join(outDir, ImportsFile)}),
+		bk.Dir(in.workdir()),
+		toolMount,
+		bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
+		in.cacheMount(buildCache, BuildCacheID),
+		bk.WithCustomName("list the files go build reads"),
+	}
+	opts = append(opts, in.offline()...)
+	opts = append(opts, in.step(ListStep, "")...)
+	return in.Builder.Run(opts...).AddMount(outDir, bk.Scratch())
+}
+
+// listTool compiles listfiles from its embedded source, in a step of its
+// own that only the builder image and the tool's source invalidate.
+func (in Input) listTool() bk.State {
 	t := bk.WithCreatedTime(time.Unix(0, 0))
 	src := bk.Scratch().File(bk.Mkfile("/listfiles.go", 0o644, listfiles, t), bk.WithCustomName("[internal] listfiles.go"))
-	// The tool is compiled in a step of its own, which only the builder
-	// image and the tool's source invalidate.
-	buildOpts := []bk.RunOption{
+	opts := []bk.RunOption{
 		bk.Args([]string{"go", "build", "-o", path.Join(outDir, "listfiles"), "listfiles.go"}),
 		bk.Dir(toolDir),
 		bk.AddMount(toolDir, src, bk.Readonly),
 		in.cacheMount(buildCache, BuildCacheID),
 		bk.WithCustomName("[internal] build listfiles"),
 	}
-	buildOpts = append(buildOpts, ownEnv()...)
-	buildOpts = append(buildOpts, in.step(ListStep, "")...)
-	tool := in.Builder.Run(buildOpts...).AddMount(outDir, bk.Scratch())
-	opts := []bk.RunOption{
-		bk.Args([]string{path.Join(toolDir, "listfiles"), "-root", srcDir, "-dir", in.workdir(), "-o", path.Join(outDir, SourcesFile),
-			"-imports", importsArg(in.File, targets), "-imports-out", path.Join(outDir, ImportsFile)}),
-		bk.Dir(in.workdir()),
-		bk.AddMount(toolDir, tool, bk.Readonly),
-		bk.AddMount(srcDir, in.Context, bk.ForceNoOutput),
-		in.cacheMount(buildCache, BuildCacheID),
-		bk.WithCustomName("list the files go build reads"),
-	}
-	opts = append(opts, in.offline()...)
+	opts = append(opts, ownEnv()...)
 	opts = append(opts, in.step(ListStep, "")...)
 	return in.Builder.Run(opts...).AddMount(outDir, bk.Scratch())
 }
