@@ -226,6 +226,16 @@ func markdown(w io.Writer, r *Results, chart, results string) {
 		p("n/a: %s %s.\n\n", strings.Join(byReason[reason], " and "), reason)
 	}
 
+	// Targets.
+	p("## Targets\n\n")
+	p("gobuild's targets on this service, judged from the medians above (`hack/bench/run` computes\n")
+	p("this table; \"–\" where a number it needs is missing).\n\n")
+	p("| target | measured | holds |\n|---|---|---|\n")
+	for _, t := range r.targets() {
+		p("| %s | %s | %s |\n", t.Target, t.Measured, t.Holds)
+	}
+	p("\n")
+
 	// Sizes.
 	if len(r.Sizes) > 0 {
 		p("## Image and binary sizes (linux/amd64)\n\n")
@@ -520,6 +530,11 @@ func printSummary(w io.Writer, r *Results) {
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%.3f\n", r.toolLabel(s.Tool), s.Images, mib(s.Compressed), mib(s.Uncompressed), mib(s.BinaryBytes), float64(s.Uncompressed)/float64(s.BinaryBytes))
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "target\tmeasured\tholds")
+	for _, t := range r.targets() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Target, t.Measured, t.Holds)
 	}
 	tw.Flush()
 	if r.TotalSeconds > 0 {
