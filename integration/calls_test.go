@@ -197,6 +197,19 @@ func TestNoCacheFilter(t *testing.T) {
 	}
 }
 
+// A frontend image that holds only the frontend (one rebuilt by hand, say)
+// still builds: the list step compiles its tool instead.
+func TestFrontendImageWithoutListTool(t *testing.T) {
+	fe := pushImage(t, "frontend-bare", "FROM "+frontendImage+" AS fe\nFROM scratch\nCOPY --from=fe /bin/gobuild /bin/gobuild\nENTRYPOINT [\"/bin/gobuild\"]\n", map[string]string{})
+	path, out := ociDest(t)
+	log := mustRun(t, example("hello"), "buildctl", "--debug=false", "build", "--progress=rawjson",
+		"--frontend", "gateway.v0", "--opt", "source="+fe, "--local", "context=.", "--local", "dockerfile=.", "--output", out)
+	if _, ok := cachedSteps(t, log)["[internal] build listfiles"]; !ok {
+		t.Errorf("the list step's tool was not compiled, and the image has none")
+	}
+	checkHello(t, path, hostPlatform)
+}
+
 // BUILDKIT_MULTI_PLATFORM=1 makes an index of a one-platform build, as with
 // Dockerfiles, and --label adds to the image's labels, winning over the file's.
 func TestMultiPlatformArgAndLabels(t *testing.T) {
