@@ -53,7 +53,21 @@ func depsFlags(b *spec.Build) []string {
 	if len(b.Gcflags) > 0 && patternFlags(b.Gcflags[0]) {
 		args = append(args, "-gcflags="+strings.Join(b.Gcflags, " "))
 	}
-	return append(args, b.Flags...)
+	for _, f := range b.Flags {
+		if !outputFlag(f) {
+			args = append(args, f)
+		}
+	}
+	return args
+}
+
+// outputFlag reports whether a go build flag changes only what go prints
+// (-x, -v, -json, -work), not what it compiles: the dependency step leaves
+// it out, so that adding -x to a build does not compile every dependency
+// again.
+func outputFlag(f string) bool {
+	name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(f, "-"), "-"), "=")
+	return strings.HasPrefix(f, "-") && slices.Contains([]string{"x", "v", "json", "work"}, name)
 }
 
 // patternFlags reports whether a -gcflags value starts with a package

@@ -915,6 +915,26 @@ func TestDeps(t *testing.T) {
 	}
 }
 
+// Flags that change only what go prints leave the dependency step (and its
+// imports key) as it was: adding -x or -v to a build compiles no dependency
+// again. Other flags still key it.
+func TestDepsIgnoreOutputFlags(t *testing.T) {
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "-trimpath -buildvcs=false"},
+		{[]string{"-x", "-v", "--json", "-work=true"}, "-trimpath -buildvcs=false"},
+		{[]string{"-x", "-race"}, "-trimpath -buildvcs=false -race"},
+		{[]string{"-mod=vendor", "-vet=off"}, "-trimpath -buildvcs=false -mod=vendor -vet=off"},
+	} {
+		b := &spec.Build{Trimpath: ptr(true), Flags: tc.flags}
+		if got := strings.Join(depsFlags(b), " "); got != tc.want {
+			t.Errorf("depsFlags with flags %q = %q, want %q", tc.flags, got, tc.want)
+		}
+	}
+}
+
 // Builds that differ only in main, id and binary compile in one go build
 // (their shared packages once); a different flag, a cgo build, a main of "."
 // or a binary name go build would give twice compiles alone. Each build's
