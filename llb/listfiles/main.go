@@ -19,6 +19,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,6 +28,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 type pkg struct {
@@ -62,8 +64,31 @@ func main() {
 		fmt.Fprintln(os.Stderr, "listfiles:", err)
 		os.Exit(1)
 	}
-	files, err := list(*root, *dir)
-	if err != nil {
+	var cs []config
+	if *importsOut != "" {
+		if err := json.Unmarshal([]byte(*configs), &cs); err != nil {
+			fail(fmt.Errorf("-imports: %v", err))
+		}
+	}
+	// The files and each configuration's imports are separate go list
+	// runs: they run at once, each on a core of its own where there are.
+	var files []string
+	lists := make([][]string, len(cs))
+	errs := make([]error, len(cs)+1)
+	var wg sync.WaitGroup
+	wg.Add(len(cs) + 1)
+	go func() {
+		defer wg.Done()
+		files, errs[len(cs)] = list(*root, *dir)
+	}()
+	for i, c := range cs {
+		go func() {
+			defer wg.Done()
+			lists[i], errs[i] = imports(*dir, c)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		fail(err)
 	}
 	dt, _ := json.Marshal(files)
@@ -73,15 +98,9 @@ func main() {
 	if *importsOut == "" {
 		return
 	}
-	var cs []config
-	if err := json.Unmarshal([]byte(*configs), &cs); err != nil {
-		fail(fmt.Errorf("-imports: %v", err))
-	}
 	m := map[string][]string{}
-	for _, c := range cs {
-		if m[c.Key], err = imports(*dir, c); err != nil {
-			fail(err)
-		}
+	for i, c := range cs {
+		m[c.Key] = lists[i]
 	}
 	dt, _ = json.Marshal(m)
 	if err := os.WriteFile(*importsOut, dt, 0o644); err != nil {
@@ -210,7 +229,8 @@ func list(root, dir string) ([]string, error) {
 		}
 		patterns = append(patterns, m.Path+"/...")
 	}
-	out, err := goCmd(dir, append([]string{"list", "-e", "-json"}, patterns...)...)
+	// Only the fields read here: go list then skips the work the others need.
+	out, err := goCmd(dir, append([]string{"list", "-e", "-json=Dir,Module,GoFiles,CgoFiles,CFiles,CXXFiles,MFiles,HFiles,FFiles,SFiles,SwigFiles,SwigCXXFiles,SysoFiles,EmbedFiles,IgnoredGoFiles,IgnoredOtherFiles"}, patterns...)...)
 	if err != nil {
 		return nil, err
 	}
