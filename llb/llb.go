@@ -418,9 +418,11 @@ const SourcesFile = "/files.json"
 // for each of the target platforms. The frontend reads them and passes them
 // back as Input.SourceFiles and Input.Imports.
 func ListSources(in Input, targets []ocispecs.Platform) bk.State {
-	toolMount := bk.AddMount(toolDir, in.listTool(), bk.Readonly)
+	var toolMount bk.RunOption
 	if in.Tools != nil {
 		toolMount = bk.AddMount(toolDir, *in.Tools, bk.SourcePath(ToolsPath), bk.Readonly)
+	} else {
+		toolMount = bk.AddMount(toolDir, in.listTool(), bk.Readonly)
 	}
 	opts := []bk.RunOption{
 		bk.Args([]string{path.Join(toolDir, "listfiles"), "-root", srcDir, "-dir", in.workdir(), "-o", path.Join(outDir, SourcesFile),

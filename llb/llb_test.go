@@ -258,6 +258,32 @@ func TestListSources(t *testing.T) {
 	if !strings.Contains(string(listfiles), "package main") {
 		t.Error("listfiles source is not embedded")
 	}
+
+	// With Tools (the frontend's own image), the list step mounts listfiles
+	// from it, and nothing compiles it.
+	tools := bk.Image("example.com/gobuild:1")
+	in.Tools = &tools
+	def, err = ListSources(in, []ocispecs.Platform{amd64}).Marshal(context.Background(), bk.Platform(amd64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := execs(t, def)
+	if _, ok := ex["[internal] build listfiles"]; ok {
+		t.Error("listfiles is compiled although Tools holds it")
+	}
+	list := ex["list the files go build reads"]
+	if list == nil {
+		t.Fatalf("no list step in %v", ex)
+	}
+	var tool *pb.Mount
+	for _, m := range list.Mounts {
+		if m.Dest == "/gobuild" {
+			tool = m
+		}
+	}
+	if tool == nil || tool.Selector != ToolsPath || !tool.Readonly {
+		t.Errorf("the tool's mount is %+v, want %s of Tools, read-only", tool, ToolsPath)
+	}
 }
 
 func TestServiceConfig(t *testing.T) {
