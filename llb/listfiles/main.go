@@ -19,7 +19,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -72,6 +71,9 @@ func main() {
 	}
 	// The files and each configuration's imports are separate go list
 	// runs: they run at once, each on a core of its own where there are.
+	// (This file is also compiled on its own by the builder's Go, which may
+	// be old and outside any module: no loop variable is captured, and no
+	// API newer than Go 1.16 is used.)
 	var files []string
 	lists := make([][]string, len(cs))
 	errs := make([]error, len(cs)+1)
@@ -81,15 +83,17 @@ func main() {
 		defer wg.Done()
 		files, errs[len(cs)] = list(*root, *dir)
 	}()
-	for i, c := range cs {
-		go func() {
+	for i := range cs {
+		go func(i int) {
 			defer wg.Done()
-			lists[i], errs[i] = imports(*dir, c)
-		}()
+			lists[i], errs[i] = imports(*dir, cs[i])
+		}(i)
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		fail(err)
+	for _, err := range errs {
+		if err != nil {
+			fail(err)
+		}
 	}
 	dt, _ := json.Marshal(files)
 	if err := os.WriteFile(*out, dt, 0o644); err != nil {
