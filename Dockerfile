@@ -12,13 +12,18 @@ RUN --mount=type=bind,source=go.mod,target=go.mod \
     --mount=type=cache,target=/go/pkg/mod \
     go mod download
 ARG TARGETOS TARGETARCH TARGETVARIANT
+# VERSION is gobuild's own version (gobuild version, the SBOM's creator and
+# the image label); hack/release sets it to the release, such as v1.2.3.
+ARG VERSION=dev
 RUN --mount=type=bind,target=. \
     --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     GOOS=$TARGETOS GOARCH=$TARGETARCH GOARM=${TARGETVARIANT#v} \
-    go build -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o /out/ ./cmd/gobuild ./llb/listfiles
+    go build -trimpath -buildvcs=false -ldflags="-s -w -buildid= -X github.com/gobuild/gobuild/internal/version.Version=${VERSION}" -o /out/ ./cmd/gobuild ./llb/listfiles
 
 FROM scratch
+ARG VERSION=dev
+LABEL org.opencontainers.image.version="${VERSION}"
 COPY --from=build /out/gobuild /bin/gobuild
 COPY --from=build /out/listfiles /usr/libexec/gobuild/listfiles
 LABEL moby.buildkit.frontend.network.none="true"

@@ -12,6 +12,12 @@ variable "GOBUILD_IMAGE" {
   default = "ghcr.io/gobuild/gobuild:1"
 }
 
+# gobuild's own version, stamped into the frontend (gobuild version, the
+# SBOM's creator, the org.opencontainers.image.version label).
+variable "VERSION" {
+  default = "dev"
+}
+
 # Where example images are tagged: example.com/<name>:latest by default.
 variable "EXAMPLES_REPO" {
   default = "example.com"
@@ -38,6 +44,7 @@ target "frontend-dev" {
   context    = "."
   dockerfile = "Dockerfile"
   tags       = [GOBUILD_IMAGE]
+  args       = { VERSION = VERSION }
 }
 
 target "_example" {

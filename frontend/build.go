@@ -33,6 +33,7 @@ import (
 	"github.com/moby/buildkit/solver/result"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/gobuild/gobuild/internal/version"
 	gbllb "github.com/gobuild/gobuild/llb"
 	"github.com/gobuild/gobuild/sbom"
 	"github.com/gobuild/gobuild/spec"
@@ -213,7 +214,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			}
 			att, err := sbomAttestation(ctx, c, sbom.Image{
 				Name: name, Platform: platforms.FormatAll(target), Version: values.Version,
-				Created: exportEpoch, Creator: "gobuild",
+				Created: exportEpoch, Creator: version.Tool(),
 			}, bins)
 			if err != nil {
 				return nil, err

@@ -29,6 +29,10 @@ import (
 // frontend built from this checkout.
 const frontendImage = "ghcr.io/gobuild/gobuild:1"
 
+// frontendVersion is the version TestMain stamps into the frontend it builds
+// (the Dockerfile's VERSION build arg), so that tests can look for it.
+const frontendVersion = "v0.0.0-integration"
+
 var repoRoot, _ = filepath.Abs("..")
 
 func TestMain(m *testing.M) {
@@ -55,6 +59,7 @@ func pushFrontend() error {
 	out, err := run(context.Background(), "", "buildctl", "build",
 		"--frontend", "dockerfile.v0",
 		"--local", "context="+repoRoot, "--local", "dockerfile="+repoRoot,
+		"--opt", "build-arg:VERSION="+frontendVersion,
 		"--output", "type=image,name="+ref+",push=true,registry.insecure=true")
 	if err != nil {
 		return fmt.Errorf("%v\n%s", err, tail(out, 40))

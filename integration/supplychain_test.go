@@ -126,8 +126,8 @@ func checkSBOM(t *testing.T, platform string, predicate []byte, ginVersion, binS
 		t.Errorf("%s: SPDX version %q created %q", platform, doc.SPDXVersion, doc.CreationInfo.Created)
 	}
 	creators := strings.Join(doc.CreationInfo.Creators, ", ")
-	if !slices.Contains(doc.CreationInfo.Creators, "Tool: gobuild") || !strings.Contains(creators, "Tool: buildkit-") {
-		t.Errorf("%s: creators %s, want gobuild and buildkit", platform, creators)
+	if !slices.Contains(doc.CreationInfo.Creators, "Tool: gobuild-"+frontendVersion) || !strings.Contains(creators, "Tool: buildkit-") {
+		t.Errorf("%s: creators %s, want gobuild-%s and buildkit", platform, creators, frontendVersion)
 	}
 	pkgs := map[string]string{}
 	for _, p := range doc.Packages {

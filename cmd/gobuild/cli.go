@@ -29,6 +29,7 @@ Commands:
   llb        write a target's LLB definition to stdout, for buildctl
   schema     print the JSON Schema of gobuild.yaml
   build      build a directory with BuildKit, running the frontend in this process
+  version    print gobuild's version
   help       show this help, or a command's: gobuild help <command>
 
 Run 'gobuild <command> -h' for a command's flags.
@@ -51,6 +52,7 @@ func init() {
 		{"llb", llbUsage, cmdLLB},
 		{"schema", schemaUsage, cmdSchema},
 		{"build", buildUsage, cmdBuild},
+		{"version", versionUsage, cmdVersion},
 		{"help", usage, cmdHelp},
 	}
 }
