@@ -39,6 +39,8 @@ type bench struct {
 	daemons []*daemon         // fresh daemons still running
 	pending []Timing          // the current tool run's timings, kept once it completes
 	before  float64           // seconds the resumed benchmark had taken before this session
+	// daemonConfig is the fresh daemons' buildkitd.toml; "": the test bed's.
+	daemonConfig string
 }
 
 func newBench(ctx context.Context, o options) (*bench, error) {
@@ -318,12 +320,13 @@ func freshDir(dir string) error {
 	return os.MkdirAll(dir, 0o755)
 }
 
-// prepareSource copies the service for one tool. The Dockerfile's copy loses
-// its `# syntax=` line: the test bed has no docker/dockerfile image, so
-// BuildKit's built-in Dockerfile frontend builds it.
-func (b *bench) prepareSource(toolID string) (string, error) {
-	dst := filepath.Join(b.work, "src-"+toolID)
-	if err := copyTree(filepath.Join(b.o.repo, serviceDir), dst); err != nil {
+// prepareSource copies a project of the repository (dir) to <work>/<name>
+// for one tool. The Dockerfile's copy loses its `# syntax=` line: the test
+// bed has no docker/dockerfile image, so BuildKit's built-in Dockerfile
+// frontend builds it.
+func (b *bench) prepareSource(dir, name, toolID string) (string, error) {
+	dst := filepath.Join(b.work, name)
+	if err := copyTree(filepath.Join(b.o.repo, dir), dst); err != nil {
 		return "", err
 	}
 	if toolID == "dockerfile" {

@@ -28,6 +28,14 @@ type bkBuild struct {
 	platforms   []string
 	exportCache string // registry ref, or ""
 	importCache string // registry ref, or ""
+	// The CI cycle's extras: the gobuild frontend image (default
+	// ghcr.io/gobuild/gobuild:1), the Dockerfile (default
+	// Dockerfile.handwritten), an image to push instead of writing out, and
+	// a metadata file for buildctl to write.
+	frontend string
+	file     string
+	push     string
+	metadata string
 }
 
 // buildArgs returns buildctl's arguments after --addr for a build.
@@ -35,9 +43,9 @@ func buildArgs(bb bkBuild) []string {
 	args := []string{"build", "--progress=plain"}
 	switch bb.tool {
 	case "gobuild":
-		args = append(args, "--frontend", "gateway.v0", "--opt", "source=ghcr.io/gobuild/gobuild:1")
+		args = append(args, "--frontend", "gateway.v0", "--opt", "source="+orDefault(bb.frontend, "ghcr.io/gobuild/gobuild:1"))
 	case "dockerfile":
-		args = append(args, "--frontend", "dockerfile.v0", "--opt", "filename=Dockerfile.handwritten")
+		args = append(args, "--frontend", "dockerfile.v0", "--opt", "filename="+orDefault(bb.file, "Dockerfile.handwritten"))
 	default:
 		panic("not a BuildKit tool: " + bb.tool)
 	}
@@ -56,7 +64,20 @@ func buildArgs(bb bkBuild) []string {
 	if bb.importCache != "" {
 		args = append(args, "--import-cache", "type=registry,ref="+bb.importCache+",registry.insecure=true")
 	}
+	if bb.metadata != "" {
+		args = append(args, "--metadata-file", bb.metadata)
+	}
+	if bb.push != "" {
+		return append(args, "--output", "type=image,name="+bb.push+",push=true,registry.insecure=true")
+	}
 	return append(args, "--output", "type=oci,dest="+bb.out)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // daemon is a buildkitd the benchmark started itself: a fresh one with an
@@ -68,9 +89,9 @@ type daemon struct {
 	done chan error
 }
 
-// startDaemon starts buildkitd with the test bed's configuration but its own
-// root, socket and trace socket in a new directory under parent, and waits
-// until it answers.
+// startDaemon starts buildkitd with the test bed's configuration (or
+// b.daemonConfig) but its own root, socket and trace socket in a new
+// directory under parent, and waits until it answers.
 func (b *bench) startDaemon(ctx context.Context, parent, logPath string) (*daemon, error) {
 	// The socket path must stay short (108 bytes), so it lives in /tmp; the
 	// root lives under parent, on the file system the test bed's overlayfs
@@ -91,7 +112,7 @@ func (b *bench) startDaemon(ctx context.Context, parent, logPath string) (*daemo
 	}
 	argv := []string{
 		filepath.Join(b.bin, "buildkitd"),
-		"--config", filepath.Join(b.testbed, "buildkitd.toml"),
+		"--config", orDefault(b.daemonConfig, filepath.Join(b.testbed, "buildkitd.toml")),
 		"--root", filepath.Join(root, "root"),
 		"--addr", d.addr,
 		"--otel-socket-path", filepath.Join(sockDir, "otel-grpc.sock"),

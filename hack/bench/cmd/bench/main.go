@@ -4,8 +4,10 @@
 // and an SVG chart from them. hack/bench/run is the entry point; it starts
 // the test bed and passes its environment.
 //
-//	bench [flags]          run the benchmark, then write the report
-//	bench report [flags]   only write the report from an existing results.json
+//	bench [flags]             run the benchmark, then write the report
+//	bench report [flags]      only write the report from an existing results.json
+//	bench ci [flags]          the measured CI cycle (ci.go), then its section of docs/ci.md
+//	bench ci report [flags]   only rewrite that section from ci-cycle.json
 //
 // Every command runs as an argv array, never through a shell. Only the
 // build command itself is timed; its output goes to a log file in the
@@ -54,6 +56,12 @@ func main() {
 
 func run() error {
 	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "ci" {
+		if len(args) > 1 && args[1] == "report" {
+			return runCI(args[2:], true)
+		}
+		return runCI(args[1:], false)
+	}
 	reportOnly := false
 	if len(args) > 0 && args[0] == "report" {
 		reportOnly = true

@@ -41,9 +41,11 @@ func (b *bench) setup(ctx context.Context) error {
 	b.res.Commands = b.commandDocs()
 
 	if b.hasTool("gobuild") {
-		if err := b.pushFrontend(ctx); err != nil {
+		d, err := b.pushFrontend(ctx, "1")
+		if err != nil {
 			return err
 		}
+		b.res.FrontendDigest = d
 	}
 	if b.hasTool("ko") {
 		if err := b.installKo(ctx); err != nil {
@@ -54,7 +56,7 @@ func (b *bench) setup(ctx context.Context) error {
 		}
 	}
 	for _, t := range b.o.tools {
-		src, err := b.prepareSource(t)
+		src, err := b.prepareSource(serviceDir, "src-"+t, t)
 		if err != nil {
 			return err
 		}
@@ -64,10 +66,11 @@ func (b *bench) setup(ctx context.Context) error {
 }
 
 // pushFrontend builds the frontend image from the checkout and pushes it to
-// the test bed's registry as gobuild/gobuild:1, which BuildKit reaches as
-// ghcr.io/gobuild/gobuild:1 through the mirror.
-func (b *bench) pushFrontend(ctx context.Context) error {
-	ref := b.reg + "/gobuild/gobuild:1"
+// the test bed's registry as gobuild/gobuild:<tag>, which BuildKit reaches
+// as ghcr.io/gobuild/gobuild:<tag> through the mirror, and returns its
+// digest.
+func (b *bench) pushFrontend(ctx context.Context, tag string) (string, error) {
+	ref := b.reg + "/gobuild/gobuild:" + tag
 	logf("building the frontend from %s and pushing it as %s", b.o.repo, ref)
 	meta := filepath.Join(b.work, "frontend-metadata.json")
 	// Built on the test bed's daemon, whose cache makes this quick.
@@ -77,20 +80,26 @@ func (b *bench) pushFrontend(ctx context.Context) error {
 		"--output", "type=image,name="+ref+",push=true,registry.insecure=true",
 		"--metadata-file", meta)
 	if _, err := runLogged(ctx, command{argv: argv}, b.logPath("gobuild", "push-frontend", -1)); err != nil {
-		return err
+		return "", err
 	}
+	return imageDigest(meta)
+}
+
+// imageDigest reads the image digest from a buildctl --metadata-file.
+func imageDigest(meta string) (string, error) {
 	data, err := os.ReadFile(meta)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var m map[string]any
 	if err := json.Unmarshal(data, &m); err != nil {
-		return err
+		return "", fmt.Errorf("%s: %w", meta, err)
 	}
-	if d, ok := m["containerimage.digest"].(string); ok {
-		b.res.FrontendDigest = d
+	d, ok := m["containerimage.digest"].(string)
+	if !ok || !strings.HasPrefix(d, "sha256:") {
+		return "", fmt.Errorf("%s: no containerimage.digest", meta)
 	}
-	return nil
+	return d, nil
 }
 
 // installKo installs the pinned ko into the test bed's bin directory from
