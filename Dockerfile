@@ -2,6 +2,9 @@
 # the list step's tool (llb/listfiles), which the frontend mounts from its
 # own image into the list step instead of compiling it there.
 # Build it with `docker buildx bake frontend` (see docker-bake.hcl).
+# gobuild.yaml builds the same image with gobuild itself; this Dockerfile is
+# the bootstrap path for those without gobuild. Both put the binaries where a
+# gobuild image does (/usr/local/bin, llb.ToolsPath) and run as 65532.
 ARG GO_VERSION=1.26
 
 FROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build
@@ -24,8 +27,8 @@ RUN --mount=type=bind,target=. \
 FROM scratch
 ARG VERSION=dev
 LABEL org.opencontainers.image.version="${VERSION}"
-COPY --from=build /out/gobuild /bin/gobuild
-COPY --from=build /out/listfiles /usr/libexec/gobuild/listfiles
+COPY --from=build /out/gobuild /out/listfiles /usr/local/bin/
 LABEL moby.buildkit.frontend.network.none="true"
 LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
-ENTRYPOINT ["/bin/gobuild"]
+USER 65532:65532
+ENTRYPOINT ["/usr/local/bin/gobuild"]

@@ -200,7 +200,7 @@ func TestNoCacheFilter(t *testing.T) {
 // A frontend image that holds only the frontend (one rebuilt by hand, say)
 // still builds: the list step compiles its tool instead.
 func TestFrontendImageWithoutListTool(t *testing.T) {
-	fe := pushImage(t, "frontend-bare", "FROM "+frontendImage+" AS fe\nFROM scratch\nCOPY --from=fe /bin/gobuild /bin/gobuild\nENTRYPOINT [\"/bin/gobuild\"]\n", map[string]string{})
+	fe := pushImage(t, "frontend-bare", "FROM "+frontendImage+" AS fe\nFROM scratch\nCOPY --from=fe /usr/local/bin/gobuild /usr/local/bin/gobuild\nENTRYPOINT [\"/usr/local/bin/gobuild\"]\n", map[string]string{})
 	path, out := ociDest(t)
 	log := mustRun(t, example("hello"), "buildctl", "--debug=false", "build", "--progress=rawjson",
 		"--frontend", "gateway.v0", "--opt", "source="+fe, "--local", "context=.", "--local", "dockerfile=.", "--output", out)

@@ -69,7 +69,8 @@ type Input struct {
 	// compiles them into the layer the compile's build cache starts from.
 	Imports map[string][]string
 	// Tools, when set, is a state holding the list step's tool, prebuilt,
-	// at ToolsPath: the frontend's own image (see the Dockerfile). Without
+	// in ToolsPath: the frontend's own image (see the Dockerfile and
+	// gobuild.yaml at the repository's root). Without
 	// it the list step compiles the tool from its embedded source first,
 	// which on a cold cache costs the build that compile.
 	Tools *bk.State
@@ -406,8 +407,10 @@ func (in Input) downloaded() []bk.RunOption {
 //go:embed listfiles/main.go
 var listfiles []byte
 
-// ToolsPath is the directory of Input.Tools that holds listfiles.
-const ToolsPath = "/usr/libexec/gobuild"
+// ToolsPath is the directory of Input.Tools that holds listfiles: where a
+// gobuild image puts its binaries, since the frontend image is one (built
+// by gobuild.yaml, or the Dockerfile, which puts them in the same place).
+const ToolsPath = spec.BinDir
 
 // SourcesFile is where the state ListSources returns holds its JSON list.
 const SourcesFile = "/files.json"
@@ -420,7 +423,10 @@ const SourcesFile = "/files.json"
 func ListSources(in Input, targets []ocispecs.Platform) bk.State {
 	var toolMount bk.RunOption
 	if in.Tools != nil {
-		toolMount = bk.AddMount(toolDir, *in.Tools, bk.SourcePath(ToolsPath), bk.Readonly)
+		// Only the tool, not the frontend beside it: a new frontend
+		// with the same listfiles leaves the step's cache key alone.
+		tool := path.Join(ToolsPath, "listfiles")
+		toolMount = bk.AddMount(path.Join(toolDir, "listfiles"), *in.Tools, bk.SourcePath(tool), bk.Readonly)
 	} else {
 		toolMount = bk.AddMount(toolDir, in.listTool(), bk.Readonly)
 	}

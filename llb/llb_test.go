@@ -277,12 +277,12 @@ func TestListSources(t *testing.T) {
 	}
 	var tool *pb.Mount
 	for _, m := range list.Mounts {
-		if m.Dest == "/gobuild" {
+		if m.Dest == "/gobuild/listfiles" {
 			tool = m
 		}
 	}
-	if tool == nil || tool.Selector != ToolsPath || !tool.Readonly {
-		t.Errorf("the tool's mount is %+v, want %s of Tools, read-only", tool, ToolsPath)
+	if want := "/usr/local/bin/listfiles"; tool == nil || tool.Selector != want || !tool.Readonly {
+		t.Errorf("the tool's mount is %+v, want %s of Tools, read-only", tool, want)
 	}
 }
 
