@@ -47,6 +47,16 @@ target "frontend-dev" {
   args       = { VERSION = VERSION }
 }
 
+# The same frontend image built by gobuild itself, from gobuild.yaml, with
+# frontend-dev as its syntax (not in the default group): bake
+# frontend-gobuild --set frontend-gobuild.output=type=oci,dest=gobuild.tar
+target "frontend-gobuild" {
+  context    = "."
+  dockerfile = "gobuild.yaml"
+  args       = { BUILDKIT_SYNTAX = "gobuild_dev", VERSION = VERSION }
+  contexts   = { gobuild_dev = "target:frontend-dev" }
+}
+
 target "_example" {
   dockerfile = "gobuild.yaml"
   args       = { BUILDKIT_SYNTAX = "gobuild_dev" }

@@ -3,6 +3,8 @@ package frontend
 import (
 	"errors"
 	"os"
+	"path"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/solver/errdefs"
 
+	gbllb "github.com/gobuild/gobuild/llb"
 	"github.com/gobuild/gobuild/spec"
 )
 
@@ -104,5 +107,43 @@ func TestDockerfileCapsLabel(t *testing.T) {
 	}
 	if !strings.Contains(string(dt), `LABEL moby.buildkit.frontend.network.none="true"`) {
 		t.Error("Dockerfile lacks the network.none label")
+	}
+}
+
+// gobuild.yaml, which builds the frontend image with gobuild, makes the
+// Dockerfile's image: the same labels, and the list step's tool where the
+// frontend mounts it from (gobuild puts binaries in spec.BinDir).
+func TestGobuildYAMLFrontendImage(t *testing.T) {
+	dt, err := os.ReadFile("../gobuild.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := spec.Parse("gobuild.yaml", dt)
+	if err == nil {
+		f, err = f.Resolve("gobuild.yaml", spec.Module{Path: "github.com/gobuild/gobuild", Go: "1.26"})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := f.Images[0]
+	want := map[string]string{"moby.buildkit.frontend.network.none": "true", "moby.buildkit.frontend.caps": strings.Join(Caps, ",")}
+	if !reflect.DeepEqual(im.Labels, want) {
+		t.Errorf("gobuild.yaml's labels %v, want %v", im.Labels, want)
+	}
+	var bins []string
+	for _, b := range f.Builds {
+		bins = append(bins, path.Join(spec.BinDir, b.Binary))
+	}
+	if !reflect.DeepEqual(bins, []string{"/usr/local/bin/gobuild", path.Join(gbllb.ToolsPath, "listfiles")}) || !reflect.DeepEqual(im.Entrypoint, bins[:1]) {
+		t.Errorf("gobuild.yaml's binaries %v, entrypoint %v", bins, im.Entrypoint)
+	}
+	df, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"COPY --from=build /out/gobuild /out/listfiles " + gbllb.ToolsPath + "/", `ENTRYPOINT ["/usr/local/bin/gobuild"]`, "USER " + im.User} {
+		if !strings.Contains(string(df), line+"\n") {
+			t.Errorf("Dockerfile lacks %s", line)
+		}
 	}
 }
