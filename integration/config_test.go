@@ -51,8 +51,14 @@ func TestWorkspaceOnDistroless(t *testing.T) {
 		if c.User != "65532:65532" || !reflect.DeepEqual(c.Entrypoint, []string{"/usr/local/bin/api"}) {
 			t.Errorf("%s: user %q entrypoint %q", p, c.User, c.Entrypoint)
 		}
-		if len(img.Layers) < 2 || len(img.Config.History) < len(img.Layers) {
-			t.Errorf("%s: %d layers, %d history entries: the base's layers and history should come first", p, len(img.Layers), len(img.Config.History))
+		var layerEntries int
+		for _, h := range img.Config.History {
+			if !h.EmptyLayer {
+				layerEntries++
+			}
+		}
+		if n := len(img.Config.History); len(img.Layers) < 2 || layerEntries != len(img.Layers) || n == 0 || img.Config.History[n-1].Comment != "gobuild" {
+			t.Errorf("%s: %d layers, %d history entries for layers (%+v): the base's layers and history should come first, then one entry gobuild writes for each layer it adds", p, len(img.Layers), layerEntries, img.Config.History)
 		}
 		root := t.TempDir()
 		if err := img.Unpack(root); err != nil {

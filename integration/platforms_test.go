@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,52 @@ func TestReproducible(t *testing.T) {
 		} else {
 			t.Logf("build args %q: both builds gave %s", args, digests[0])
 		}
+	}
+}
+
+// An image's digest does not depend on what the daemon built before. A
+// cached layer can serve two images (hello's /etc/passwd layer serves any
+// image with the same user and workdir), and the exporter describes a layer
+// the image config leaves out of its history by the step that first made
+// it, whose name holds the image's name. So hello is built first, then the
+// same module as an image named "renamed", from the cache and again with
+// every step rerun (--no-cache-filter keeps the Go build cache, so nothing
+// compiles from scratch): both give one digest, and every history entry is
+// one gobuild wrote.
+func TestDigestIndependentOfCache(t *testing.T) {
+	args := []string{"docker", "buildx", "build", "-f", "gobuild.yaml", "--provenance=false", "--platform", "linux/amd64", "--build-arg", "SOURCE_DATE_EPOCH=1700000000"}
+	_, out := ociDest(t)
+	mustRun(t, example("hello"), append(args, "-o", out, ".")...)
+	dir := copyDir(t, example("hello"))
+	yaml := "# syntax=" + frontendImage + "\nimages:\n  - name: renamed\n"
+	if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var digests []string
+	for _, extra := range [][]string{nil, {"--no-cache-filter", "renamed"}} {
+		path, out := ociDest(t)
+		mustRun(t, dir, slices.Concat(args, extra, []string{"-o", out, "."})...)
+		l, err := imagetest.OpenLayout(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := l.Image("linux/amd64")
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, string(img.Descriptor.Digest))
+		if len(img.Config.History) != len(img.Layers) {
+			t.Errorf("%q: %d history entries for %d layers", extra, len(img.Config.History), len(img.Layers))
+		}
+		for _, h := range img.Config.History {
+			if h.Comment != "gobuild" || !strings.HasPrefix(h.CreatedBy, "gobuild: ") {
+				t.Errorf("%q: history entry %q (%s) was not written by gobuild", extra, h.CreatedBy, h.Comment)
+			}
+		}
+		l.Close()
+	}
+	if digests[0] != digests[1] {
+		t.Errorf("the same image from the cache and with its steps rerun: %s and %s", digests[0], digests[1])
 	}
 }
 

@@ -164,8 +164,18 @@ func Image(in Input, name string) (*Result, error) {
 	}
 	plat := platforms.FormatAll(in.TargetPlatform)
 	var layers []bk.State
+	// history describes each layer gobuild adds, by what it holds, so that
+	// the exporter does not fill it in from the name of the step that first
+	// made a cached layer: steps carry the image's name, and one image's
+	// cached layer (its /etc/passwd, say) can serve another's, which would
+	// make the digest depend on what the daemon built before.
+	var history []string
+	add := func(st bk.State, createdBy string) {
+		layers = append(layers, st)
+		history = append(history, createdBy)
+	}
 	if img.Scratch() {
-		layers = append(layers, in.baseFiles(img))
+		add(in.baseFiles(img), "gobuild: /etc/passwd, /etc/group, /tmp and "+img.Workdir)
 	} else {
 		if in.Base == nil {
 			return nil, fmt.Errorf("image %q: base %s was not loaded", img.Name, img.BaseRef())
@@ -173,14 +183,14 @@ func Image(in Input, name string) (*Result, error) {
 		layers = append(layers, in.Base.State)
 		if img.Workdir != "" && img.Workdir != "/" {
 			dir := bk.Scratch().File(bk.Mkdir(img.Workdir, 0o755, bk.WithParents(true)))
-			layers = append(layers, bk.Scratch().File(in.stamped(dir), bk.WithCustomNamef("[%s] %s", img.Name, img.Workdir)))
+			add(bk.Scratch().File(in.stamped(dir), bk.WithCustomNamef("[%s] %s", img.Name, img.Workdir)), "gobuild: mkdir "+img.Workdir)
 		}
 	}
 	if *img.Certs {
-		layers = append(layers, in.fromBuilder("copy CA certificates", caBundle))
+		add(in.fromBuilder("copy CA certificates", caBundle), "gobuild: copy "+caBundle+" from the builder image")
 	}
 	if img.Tzdata {
-		layers = append(layers, in.fromBuilder("copy time zone database", zoneinfo))
+		add(in.fromBuilder("copy time zone database", zoneinfo), "gobuild: copy "+zoneinfo+" from the builder image")
 	}
 	var builds []*spec.Build
 	for _, id := range img.Builds {
@@ -200,20 +210,25 @@ func Image(in Input, name string) (*Result, error) {
 	for _, bin := range bins {
 		b := bin.Build
 		dst := path.Join(spec.BinDir, b.Binary)
-		layers = append(layers, bk.Scratch().File(
+		add(bk.Scratch().File(
 			bk.Copy(bin.State, bin.File, dst, &bk.CopyInfo{CreateDestPath: true, CreatedTime: ptr(in.epoch())}),
 			bk.WithCustomNamef("[%s %s] copy %s", b.ID, plat, dst),
-		))
+		), "gobuild: "+dst+", built from "+b.Main)
 	}
 	if len(bins) == 0 {
 		return nil, fmt.Errorf("image %q has no build for %s: the platforms of builds %s leave it out", img.Name, plat, strings.Join(img.Builds, ", "))
 	}
 	for i, f := range img.Files {
-		layers = append(layers, in.copyFile(img, i, f))
+		add(in.copyFile(img, i, f), "gobuild: copy "+f.Src+" to "+f.Dst)
+	}
+	cfg := in.config(img)
+	epoch := in.epoch().UTC()
+	for _, h := range history {
+		cfg.History = append(cfg.History, ocispecs.History{Created: &epoch, CreatedBy: h, Comment: "gobuild"})
 	}
 	return &Result{
 		Rootfs:      bk.Merge(layers, bk.WithCustomNamef("[%s %s] assemble image", img.Name, plat)),
-		Config:      in.config(img),
+		Config:      cfg,
 		Annotations: maps.Clone(img.Annotations),
 		Binaries:    bins,
 	}, nil

@@ -458,8 +458,8 @@ func TestBaseImageConfig(t *testing.T) {
 	if len(c.Config.ExposedPorts) != 2 || c.Config.Cmd != nil || c.Config.User != spec.DefaultUser || c.Config.WorkingDir != "/home/nonroot" {
 		t.Errorf("ports %v cmd %q user %q workdir %q", c.Config.ExposedPorts, c.Config.Cmd, c.Config.User, c.Config.WorkingDir)
 	}
-	if len(c.RootFS.DiffIDs) != 1 || len(c.History) != 1 {
-		t.Errorf("base layers and history not kept: %v %v", c.RootFS.DiffIDs, c.History)
+	if len(c.RootFS.DiffIDs) != 1 || len(c.History) != 2 || c.History[0].CreatedBy != "base" || c.History[1].CreatedBy != "gobuild: /usr/local/bin/hello, built from ." {
+		t.Errorf("base layers and history not kept, with one entry for the binary after them: %v %v", c.RootFS.DiffIDs, c.History)
 	}
 	if base.Config.Labels["own"] != "base" || len(base.Config.Env) != 2 {
 		t.Errorf("the base config was modified")
@@ -1044,5 +1044,54 @@ images:
 	// Grouping is deterministic.
 	if a, b := digestOf(marshal(t, res, arm64)), digestOf(def); a != b {
 		t.Errorf("two marshals differ: %s, %s", a, b)
+	}
+}
+
+// An image's history has one entry for each layer gobuild adds, in the
+// order of the layers, with the epoch and no step name: the exporter would
+// otherwise describe a cached layer by the step that first made it, maybe
+// another image's, and the digest would depend on the daemon's cache.
+func TestImageHistory(t *testing.T) {
+	src := "images:\n  - name: app\n    tzdata: true\n    files:\n      - src: a.txt\n        dst: /etc/a.txt\n"
+	in := input(t, src, amd64)
+	epoch := time.Unix(1700000000, 0)
+	in.Epoch = &epoch
+	res, err := Image(in, "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range res.Config.History {
+		if h.Created == nil || !h.Created.Equal(epoch) || h.Comment != "gobuild" || h.EmptyLayer {
+			t.Errorf("history entry %+v: want the epoch, comment gobuild, a layer", h)
+		}
+		got = append(got, h.CreatedBy)
+	}
+	want := []string{
+		"gobuild: /etc/passwd, /etc/group, /tmp and /",
+		"gobuild: copy /etc/ssl/certs/ca-certificates.crt from the builder image",
+		"gobuild: copy /usr/share/zoneinfo from the builder image",
+		"gobuild: /usr/local/bin/hello, built from .",
+		"gobuild: copy a.txt to /etc/a.txt",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("history\n%q\nwant\n%q", got, want)
+	}
+	def, err := res.Rootfs.Marshal(context.Background(), bk.Platform(amd64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var merge *pb.MergeOp
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		if m := op.GetMerge(); m != nil {
+			merge = m
+		}
+	}
+	if merge == nil || len(merge.Inputs) != len(want) {
+		t.Fatalf("the image merges %v layers, its history has %d entries", merge, len(want))
 	}
 }
