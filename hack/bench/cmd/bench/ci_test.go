@@ -125,7 +125,7 @@ func TestCIReportSection(t *testing.T) {
 	if !strings.HasPrefix(s, before+ciBegin+"\n") || !strings.HasSuffix(s, ciEnd+after) || strings.Contains(s, "old text") {
 		t.Errorf("markers not respected:\n%s", s)
 	}
-	if !strings.Contains(s, "| 1 (cold) | gobuild | 30.0 s | 0.50× | 3.00 MiB | 0.25× |") {
+	if !strings.Contains(s, "| 1 (cold) | gobuild | 30.0 s | 0.50× | 3.00 MiB | 0.25× | 0.00 MiB + 0.00 MiB | 0.00 MiB | 0.00 MiB |") {
 		t.Errorf("no gobuild row with its ratios:\n%s", s)
 	}
 	// Twice gives the same file.
