@@ -228,7 +228,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := rb.Finalize()
+	res, err := finalize(rb, exportEpochOf(epoch))
 	if err != nil {
 		return nil, err
 	}
@@ -402,7 +402,7 @@ func listSources(ctx context.Context, c client.Client, bc *dockerui.Client, noCa
 
 // solve marshals st and solves it, importing cache from cacheImports.
 func solve(ctx context.Context, c client.Client, st bk.State, cacheImports []client.CacheOptionsEntry, opts ...bk.ConstraintsOpt) (client.Reference, error) {
-	def, err := st.Marshal(ctx, append(opts, bk.WithCaps(c.BuildOpts().LLBCaps))...)
+	def, err := marshal(ctx, c, st, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,122 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/exporter/exptypes"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/apicaps"
+)
+
+// What gobuild needs of the BuildKit daemon it runs on (docs/compat.md).
+// These are the daemon's LLB capabilities (what a definition may use), not
+// the frontend capabilities of Caps and validateCaps (what a client asks
+// of gobuild).
+
+// MinBuildKit is the oldest BuildKit release gobuild is measured to work
+// with: hack/compat's OLDEST, the matrix in docs/compat.md, and the daemon
+// integration/compat_test.go runs.
+const MinBuildKit = "v0.24.0"
+
+// llbFeatures names the gobuild feature behind each LLB capability its
+// definitions use, for the error a daemon without it gets.
+var llbFeatures = map[apicaps.CapID]string{
+	pb.CapSourceImage:             "the builder and base images",
+	pb.CapSourceLocal:             "the build context",
+	pb.CapSourceLocalUnique:       "the build context",
+	pb.CapExecMetaBase:            "the go commands",
+	pb.CapExecMetaSetsDefaultPath: "the go commands",
+	pb.CapExecMetaNetwork:         "compiling without network access",
+	pb.CapExecMountBind:           "the go commands",
+	pb.CapExecMountCache:          "the go build cache",
+	pb.CapExecMountCacheSharing:   "the go build cache",
+	pb.CapExecMountSecret:         "the netrc secret of go mod download",
+	pb.CapExecMountSSH:            "go.ssh (the ssh agent of go mod download)",
+	pb.CapExecMountTmpfs:          "the vulncheck target",
+	pb.CapFileBase:                "the image's files",
+	pb.CapMergeOp:                 "images (their layers are merged, MergeOp)",
+	pb.CapMetaIgnoreCache:         "--no-cache and --no-cache-filter",
+	pb.CapMetaDescription:         "step names",
+	pb.CapConstraints:             "platforms",
+	pb.CapPlatform:                "platforms",
+}
+
+// marshal is st.Marshal for the daemon c runs on: it fails at once, naming
+// the gobuild feature and the BuildKit release gobuild needs, when the
+// definition uses an LLB capability the daemon lacks, rather than let the
+// solver reject it.
+func marshal(ctx context.Context, c client.Client, st bk.State, opts ...bk.ConstraintsOpt) (*bk.Definition, error) {
+	caps := c.BuildOpts().LLBCaps
+	def, err := st.Marshal(ctx, append(opts, bk.WithCaps(caps))...)
+	if err != nil {
+		return nil, err
+	}
+	return def, checkLLBCaps(caps, def)
+}
+
+// checkLLBCaps fails for the first capability (in name order) def uses
+// that caps, the daemon's, does not support.
+func checkLLBCaps(caps apicaps.CapSet, def *bk.Definition) error {
+	used := map[apicaps.CapID]bool{}
+	for _, md := range def.Metadata {
+		for id, on := range md.Caps {
+			if on {
+				used[id] = true
+			}
+		}
+	}
+	ids := make([]apicaps.CapID, 0, len(used))
+	for id := range used {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := caps.Supports(id); err != nil {
+			return daemonTooOld(id, llbFeatures[id], err)
+		}
+	}
+	return nil
+}
+
+// daemonTooOld is the error for a daemon without capability id, which
+// feature (empty when gobuild has no name for it) needs.
+func daemonTooOld(id apicaps.CapID, feature string, cause error) error {
+	if feature == "" {
+		feature = "this build"
+	}
+	why := "lacks it"
+	var ce *apicaps.CapError
+	if errors.As(cause, &ce) && ce.State != nil && !ce.State.Enabled {
+		why = "has it disabled"
+		if ce.State.DisabledReasonMsg != "" {
+			why += " (" + ce.State.DisabledReasonMsg + ")"
+		}
+	}
+	return fmt.Errorf("gobuild: %s needs the BuildKit capability %q, and this BuildKit %s: gobuild needs BuildKit %s or newer (Docker Engine 28.4 or newer); see docs/compat.md",
+		feature, id, why, MinBuildKit)
+}
+
+// finalize is rb.Finalize, and also gives the result the image's epoch
+// under the key every BuildKit reads. dockerui gives a multi-platform
+// build an epoch for each platform only, which BuildKit before v0.29
+// ignores (it would date such images by the clock); gobuild's epoch is the
+// same for every platform, and a daemon that reads the per-platform keys
+// prefers them.
+func finalize(rb *dockerui.ResultBuilder, epoch time.Time) (*client.Result, error) {
+	res, err := rb.Finalize()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := res.Metadata[exptypes.ExporterEpochKey]; !ok {
+		res.AddMeta(exptypes.ExporterEpochKey, []byte(strconv.FormatInt(epoch.Unix(), 10)))
+	}
+	return res, nil
+}
