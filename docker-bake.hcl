@@ -1,7 +1,9 @@
 # docker buildx bake              the default group: the frontend image for
 #                                 linux/amd64 and linux/arm64, and every
 #                                 example built with that frontend (CI calls this)
-# docker buildx bake frontend     the frontend image only (push it with --push)
+# docker buildx bake frontend     the frontend image only, built by gobuild from
+#                                 gobuild.yaml with the Dockerfile's frontend-dev
+#                                 as its syntax (hack/release adds --push)
 # docker buildx bake examples     every example
 # docker buildx bake hello        one example
 #
@@ -18,6 +20,11 @@ variable "VERSION" {
   default = "dev"
 }
 
+# The frontend target's tags when set (hack/release): comma-separated.
+variable "RELEASE_TAGS" {
+  default = ""
+}
+
 # Where example images are tagged: example.com/<name>:latest by default.
 variable "EXAMPLES_REPO" {
   default = "example.com"
@@ -31,15 +38,21 @@ group "examples" {
   targets = ["hello", "ginserver", "service", "sqlite", "workspace"]
 }
 
-# The frontend image to publish, for both platforms. The Go compiler
-# cross-compiles it (no emulation).
+# The frontend image to publish, for both platforms: built by gobuild itself
+# from gobuild.yaml, with frontend-dev (the Dockerfile, this platform) as its
+# syntax, so a release needs no published gobuild. The Go compiler
+# cross-compiles it (no emulation). hack/release pushes it with the release's
+# tags, an SBOM gobuild writes and provenance; RELEASE_TAGS replaces
+# GOBUILD_IMAGE as its tags (comma-separated references).
 target "frontend" {
-  inherits  = ["frontend-dev"]
+  inherits  = ["frontend-gobuild"]
   platforms = ["linux/amd64", "linux/arm64"]
+  tags      = RELEASE_TAGS == "" ? [GOBUILD_IMAGE] : split(",", RELEASE_TAGS)
 }
 
-# The frontend for this machine's platform, which the examples run as their
-# syntax.
+# The frontend for this machine's platform, built by the Dockerfile: the
+# bootstrap path for those without gobuild, and the syntax the examples and
+# frontend-gobuild run.
 target "frontend-dev" {
   context    = "."
   dockerfile = "Dockerfile"
@@ -48,7 +61,7 @@ target "frontend-dev" {
 }
 
 # The same frontend image built by gobuild itself, from gobuild.yaml, with
-# frontend-dev as its syntax (not in the default group): bake
+# frontend-dev as its syntax, for this machine's platform: bake
 # frontend-gobuild --set frontend-gobuild.output=type=oci,dest=gobuild.tar
 target "frontend-gobuild" {
   context    = "."
