@@ -56,23 +56,13 @@ func TestCIRecipeBake(t *testing.T) {
 func TestCIRecipeSyntaxDigest(t *testing.T) {
 	digest := frontendDigest(t)
 	dir := copyDir(t, example("hello"))
-	pin := func(line string) {
-		dt, err := os.ReadFile(filepath.Join(dir, "gobuild.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, rest, _ := strings.Cut(string(dt), "\n")
-		if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte(line+"\n"+rest), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pin("# syntax=" + frontendImage + "@" + digest)
+	setSyntax(t, dir, frontendImage+"@"+digest)
 	path, out := ociDest(t)
 	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "-o", out, ".")
 	checkHello(t, path, hostPlatform)
 
 	missing := "sha256:" + strings.Repeat("0", 64)
-	pin("# syntax=" + frontendImage + "@" + missing)
+	setSyntax(t, dir, frontendImage+"@"+missing)
 	_, out = ociDest(t)
 	log, err := run(context.Background(), dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "-o", out, ".")
 	if err == nil {

@@ -28,7 +28,13 @@ type cliResult struct {
 // be started.
 func runArgv(t *testing.T, dir string, env []string, stdin []byte, argv ...string) cliResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	return runArgvFor(t, 10*time.Minute, dir, env, stdin, argv...)
+}
+
+// runArgvFor is runArgv with a time limit other than ten minutes.
+func runArgvFor(t *testing.T, limit time.Duration, dir string, env []string, stdin []byte, argv ...string) cliResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir

@@ -94,6 +94,20 @@ func tail(b []byte, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// setSyntax replaces the first line of dir's gobuild.yaml, its syntax line,
+// with one that names ref.
+func setSyntax(t *testing.T, dir, ref string) {
+	t.Helper()
+	dt, err := os.ReadFile(filepath.Join(dir, "gobuild.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(dt), "\n")
+	if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte("# syntax="+ref+"\n"+rest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // copyDir copies the example src into a new temporary directory.
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
