@@ -68,13 +68,9 @@ func TestRelease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms, err := l.Manifests()
+		plats, err := l.Platforms()
 		if err != nil {
 			t.Fatal(err)
-		}
-		var plats []string
-		for _, m := range ms {
-			plats = append(plats, m.Platform)
 		}
 		if want := []string{"linux/amd64", "linux/arm64"}; !slices.Equal(plats, want) {
 			t.Fatalf("the index holds %v, want %v", plats, want)

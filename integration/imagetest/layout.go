@@ -168,6 +168,20 @@ func (l *Layout) Manifests() ([]ManifestInfo, error) {
 	return out, nil
 }
 
+// Platforms are the platforms of the layout's image manifests, in the
+// index's order.
+func (l *Layout) Platforms() ([]string, error) {
+	ms, err := l.Manifests()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.Platform)
+	}
+	return out, nil
+}
+
 // Image returns the image for platform ("linux/arm64", "linux/arm/v7"...).
 // An empty platform means the only image of the layout, or else the
 // host's platform.
