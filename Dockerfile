@@ -1,7 +1,8 @@
 # The gobuild frontend image: static binaries on scratch: the frontend, and
 # the list step's tool (llb/listfiles), which the frontend mounts from its
 # own image into the list step instead of compiling it there.
-# Build it with `docker buildx bake frontend` (see docker-bake.hcl).
+# Build it with `docker buildx bake frontend-dev` (see docker-bake.hcl);
+# `bake frontend`, the published image, uses it to build gobuild.yaml.
 # gobuild.yaml builds the same image with gobuild itself; this Dockerfile is
 # the bootstrap path for those without gobuild. Both put the binaries where a
 # gobuild image does (/usr/local/bin, llb.ToolsPath) and run as 65532.
