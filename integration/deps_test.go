@@ -24,6 +24,7 @@ func startDaemon(t *testing.T) string {
 // daemon is a buildkitd of a test's own, on a state directory of its own.
 type daemon struct {
 	t     *testing.T
+	bin   string // buildkitd
 	state string
 	addr  string
 	cmd   *exec.Cmd
@@ -35,8 +36,14 @@ type daemon struct {
 // empty state directory; it is stopped when the test ends.
 func newDaemon(t *testing.T) *daemon {
 	t.Helper()
+	return newDaemonOf(t, "buildkitd")
+}
+
+// newDaemonOf is newDaemon with the buildkitd binary bin.
+func newDaemonOf(t *testing.T, bin string) *daemon {
+	t.Helper()
 	state := t.TempDir()
-	d := &daemon{t: t, state: state, addr: "unix://" + filepath.Join(state, "buildkitd.sock")}
+	d := &daemon{t: t, bin: bin, state: state, addr: "unix://" + filepath.Join(state, "buildkitd.sock")}
 	t.Cleanup(func() {
 		d.stop()
 		for _, f := range d.logs {
@@ -57,7 +64,7 @@ func (d *daemon) start() {
 		t.Fatal(err)
 	}
 	d.logs = append(d.logs, logf)
-	d.cmd = exec.Command("buildkitd", "--config", filepath.Join(os.Getenv("GOBUILD_TESTBED_DIR"), "buildkitd.toml"),
+	d.cmd = exec.Command(d.bin, "--config", filepath.Join(os.Getenv("GOBUILD_TESTBED_DIR"), "buildkitd.toml"),
 		"--root", filepath.Join(d.state, "root"), "--addr", d.addr)
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
