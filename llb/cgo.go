@@ -1,3 +1,7 @@
+// cgo and static-pie: the cross C toolchains, the checks that a build can
+// be linked externally for the target, and whether a build is for the
+// target platform.
+
 package llb
 
 import (

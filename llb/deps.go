@@ -1,3 +1,7 @@
+// The dependency layer: the packages the module imports from outside
+// itself, compiled per platform and compile flags into a Go build cache
+// layer that the compile's cache mount starts from.
+
 package llb
 
 import (

@@ -1,3 +1,6 @@
+// Platforms: the GOOS/GOARCH (GOARM, GOAMD64) environment of a target
+// platform.
+
 package llb
 
 import (

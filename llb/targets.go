@@ -1,3 +1,7 @@
+// Target and step names: gobuild's own targets, the step names
+// --no-cache-filter accepts, the options every step gets from them, and
+// the selection of the target to build.
+
 package llb
 
 import (
@@ -5,8 +9,13 @@ import (
 	"slices"
 	"strings"
 
+	bk "github.com/moby/buildkit/client/llb"
+
 	"github.com/gobuild/gobuild/spec"
 )
+
+// Targets are gobuild's own targets, beside the file's images.
+var Targets = []string{BinariesTarget, TestTarget, VulncheckTarget}
 
 // TargetName is the target --target target names in f (resolved),
 // case-insensitively: one of Targets or an image; by default the first image.
@@ -39,4 +48,37 @@ func Target(in Input, name, vulnDB string) (*Result, error) {
 		return Vulncheck(in, vulnDB)
 	}
 	return Image(in, name)
+}
+
+// Step names, for --no-cache-filter. Each build's compile is named by the
+// build's id, and a target's name covers all its steps.
+const (
+	DownloadStep = "download" // go mod download
+	ListStep     = "list"     // the go list of the files go build reads
+	CgoStep      = "cgo"      // installing a cross C toolchain
+)
+
+// Steps are the step names of f (resolved) other than its targets: the
+// ones --no-cache-filter accepts besides target names.
+func Steps(f *spec.File) []string {
+	steps := []string{DownloadStep, ListStep, CgoStep, DepsStep}
+	for _, b := range f.Builds {
+		steps = append(steps, b.ID)
+	}
+	return steps
+}
+
+// step is what every exec of the named step gets: the lines of field (when
+// known) and IgnoreCache when --no-cache-filter names the step.
+func (in Input) step(name, field string) []bk.RunOption {
+	var opts []bk.RunOption
+	if in.Locate != nil && field != "" {
+		if loc := in.Locate(field); loc != nil {
+			opts = append(opts, loc)
+		}
+	}
+	if in.NoCache != nil && in.NoCache(name) {
+		opts = append(opts, bk.IgnoreCache)
+	}
+	return opts
 }

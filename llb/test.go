@@ -1,3 +1,6 @@
+// The test target: go vet and go test on the build platform, which an
+// image with tests: true waits for.
+
 package llb
 
 import (

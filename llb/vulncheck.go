@@ -1,3 +1,6 @@
+// The vulncheck target: govulncheck, installed in a step of its own and
+// run over the module's packages.
+
 package llb
 
 import (
@@ -71,6 +74,3 @@ func Vulncheck(in Input, db string) (*Result, error) {
 	c.RootFS.Type = "layers"
 	return &Result{Rootfs: out, Config: c}, nil
 }
-
-// Targets are gobuild's own targets, beside the file's images.
-var Targets = []string{BinariesTarget, TestTarget, VulncheckTarget}
