@@ -228,7 +228,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := finalize(rb, exportEpochOf(epoch))
+	res, err := rb.Finalize()
 	if err != nil {
 		return nil, err
 	}

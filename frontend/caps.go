@@ -5,12 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"time"
 
 	bk "github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/exporter/exptypes"
-	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
@@ -102,21 +98,4 @@ func daemonTooOld(id apicaps.CapID, feature string, cause error) error {
 	}
 	return fmt.Errorf("gobuild: %s needs the BuildKit capability %q, and this BuildKit %s: gobuild needs BuildKit %s or newer (Docker Engine 28.4 or newer); see docs/compat.md",
 		feature, id, why, MinBuildKit)
-}
-
-// finalize is rb.Finalize, and also gives the result the image's epoch
-// under the key every BuildKit reads. dockerui gives a multi-platform
-// build an epoch for each platform only, which BuildKit before v0.29
-// ignores (it would date such images by the clock); gobuild's epoch is the
-// same for every platform, and a daemon that reads the per-platform keys
-// prefers them.
-func finalize(rb *dockerui.ResultBuilder, epoch time.Time) (*client.Result, error) {
-	res, err := rb.Finalize()
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := res.Metadata[exptypes.ExporterEpochKey]; !ok {
-		res.AddMeta(exptypes.ExporterEpochKey, []byte(strconv.FormatInt(epoch.Unix(), 10)))
-	}
-	return res, nil
 }

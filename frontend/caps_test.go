@@ -4,12 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	bk "github.com/moby/buildkit/client/llb"
-	imgexptypes "github.com/moby/buildkit/exporter/containerimage/exptypes"
-	"github.com/moby/buildkit/exporter/exptypes"
-	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
@@ -149,32 +145,5 @@ func TestMarshalChecksCaps(t *testing.T) {
 	_, err := marshal(context.Background(), capsClient{caps: daemonCaps([]apicaps.CapID{pb.CapMergeOp}, nil)}, st)
 	if err == nil || !strings.Contains(err.Error(), `"mergeop"`) {
 		t.Errorf("marshal on a daemon without mergeop: %v", err)
-	}
-}
-
-// finalize gives a multi-platform result the epoch under the key BuildKit
-// before v0.29 reads, and leaves one that has it alone.
-func TestFinalizeEpoch(t *testing.T) {
-	epoch := time.Unix(1700000000, 0)
-	res := client.NewResult()
-	res.AddMeta(exptypes.ExporterEpochKey+"/linux/amd64", []byte("1700000000"))
-	got, err := finalize(&dockerui.ResultBuilder{Result: res}, epoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := string(got.Metadata[exptypes.ExporterEpochKey]); v != "1700000000" {
-		t.Errorf("epoch %q, want 1700000000", v)
-	}
-	if _, ok := got.Metadata[imgexptypes.ExporterPlatformsKey]; !ok {
-		t.Error("finalize did not finalize: no platforms key")
-	}
-	res = client.NewResult()
-	res.AddMeta(exptypes.ExporterEpochKey, []byte("5"))
-	got, err = finalize(&dockerui.ResultBuilder{Result: res}, epoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := string(got.Metadata[exptypes.ExporterEpochKey]); v != "5" {
-		t.Errorf("epoch %q, want the result's own 5", v)
 	}
 }

@@ -25,8 +25,9 @@ func TestCompatOldestIsMinBuildKit(t *testing.T) {
 // The oldest supported BuildKit (frontend.MinBuildKit), a short subset of
 // the matrix of docs/compat.md (hack/compat measures all of it): the hello
 // image runs under runc, a two-platform build dates each image by the
-// epoch (BuildKit before v0.29 reads only the key finalize adds), and
-// --call check through buildx reports a warning with its line. The daemon
+// epoch (a multi-platform result gives the exporter one epoch for each
+// platform, under keys BuildKit reads only since v0.29), and --call check
+// through buildx reports a warning with its line. The daemon
 // is built once by hack/compat build (a few minutes, then reused while its
 // stamp matches) and runs on a socket and state directory of its own, with
 // the test bed's buildkitd.toml.
