@@ -88,7 +88,7 @@ func (in Input) checkExternal(i int, b *spec.Build) error {
 }
 
 func (in Input) fieldError(field, msg string) error {
-	return spec.Errors{&spec.Error{File: spec.DefaultFilename, Pos: in.File.Pos(field), Field: field, Msg: msg}}
+	return spec.Errors{&spec.Error{File: in.File.Filename(), Pos: in.File.Pos(field), Field: field, Msg: msg}}
 }
 
 // cToolchain is the builder with a C compiler for the target platform and

@@ -121,7 +121,7 @@ func (in Input) forPlatform() (Input, []string, error) {
 	v := in.Values
 	p := platforms.Normalize(in.TargetPlatform)
 	v.Os, v.Arch, v.Variant = p.OS, p.Architecture, p.Variant
-	f, err := in.File.Render(spec.DefaultFilename, v)
+	f, err := in.File.Render(in.File.Filename(), v)
 	if err != nil {
 		return in, nil, err
 	}

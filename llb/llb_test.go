@@ -764,6 +764,25 @@ func TestCgoAndPlatformErrors(t *testing.T) {
 	}
 }
 
+// The errors the graph code finds name the file the user gave, not
+// gobuild.yaml: gobuild llb ci/custom.yaml, or a Dockerfile frontend's
+// filename opt.
+func TestErrorsNameTheUsersFile(t *testing.T) {
+	src := "builds:\n  - cgo: true\n"
+	in := input(t, src, ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v6"})
+	f, err := spec.Parse("ci/custom.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.File, err = f.Resolve("ci/custom.yaml", spec.Module{Path: "example.com/hello", Go: "1.26"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Image(in, "hello")
+	if err == nil || !strings.HasPrefix(err.Error(), "ci/custom.yaml:2:10: builds[0].cgo: ") {
+		t.Errorf("got %v, want an error at ci/custom.yaml:2:10", err)
+	}
+}
+
 // The vulncheck target installs govulncheck in a cached step and runs it
 // on every build (the database changes, the code may not) over the
 // downloaded modules, with the database URL it is given.

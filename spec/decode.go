@@ -51,7 +51,7 @@ func Parse(filename string, data []byte) (*File, error) {
 	if len(data) > MaxFileSize {
 		return nil, Errors{{File: filename, Msg: fmt.Sprintf("the file is %d bytes; gobuild reads at most %d (1 MiB)", len(data), MaxFileSize)}}
 	}
-	f := &File{pos: positions{}}
+	f := &File{pos: positions{}, name: filename}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {

@@ -15,7 +15,7 @@ var reMajorSuffix = regexp.MustCompile(`^v[0-9]+$`)
 // go.mod, and checks what can only be checked then (references between
 // builds and images, ids that defaults made equal).
 func (f *File) Resolve(filename string, mod Module) (*File, error) {
-	r := &File{Version: 1, Go: f.Go, pos: f.pos, Test: f.Test, Vulncheck: f.Vulncheck}
+	r := &File{Version: 1, Go: f.Go, pos: f.pos, name: filename, Test: f.Test, Vulncheck: f.Vulncheck}
 	r.Vulncheck.Packages = slices.Clone(f.Vulncheck.Packages)
 	if len(r.Vulncheck.Packages) == 0 {
 		r.Vulncheck.Packages = []string{"./..."}

@@ -29,7 +29,18 @@ type File struct {
 	// Vulncheck configures the vulncheck target: govulncheck inside the build.
 	Vulncheck Vulncheck `yaml:"vulncheck"`
 
-	pos positions
+	pos  positions
+	name string // the file's name as the user gave it, for messages
+}
+
+// Filename is the name of the file f was parsed from, as the user gave it
+// (custom.yaml, ci/gobuild.yaml), for messages; gobuild.yaml when f was
+// not parsed from a file.
+func (f *File) Filename() string {
+	if f.name == "" {
+		return DefaultFilename
+	}
+	return f.name
 }
 
 // Go configures the Go toolchain used to compile.

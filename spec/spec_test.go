@@ -32,6 +32,7 @@ func TestEmptyFileGetsDefaults(t *testing.T) {
 			Images:    []Image{{Name: "hello", Base: "scratch", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)}},
 			Test:      Test{Packages: []string{"./..."}, Vet: ptr(true)},
 			Vulncheck: Vulncheck{Packages: []string{"./..."}, DB: DefaultVulnDB, Version: DefaultVulncheckVersion},
+			name:      "gobuild.yaml",
 		}
 		r.pos = nil
 		if !reflect.DeepEqual(r, want) {
