@@ -3,8 +3,10 @@ package imagetest
 import (
 	"debug/elf"
 	"fmt"
-	"strings"
+	"os"
 	"testing"
+
+	"github.com/gobuild/gobuild/internal/elfcheck"
 )
 
 // ELFInfo describes an ELF file.
@@ -21,31 +23,23 @@ type ELFInfo struct {
 	StaticPIE bool     // ET_DYN without interpreter nor needed libraries
 }
 
-// InspectELF reads the ELF headers of path.
+// InspectELF reads the ELF headers of path. The loader and the libraries
+// are read as the loader reads them, from the PT_INTERP and PT_DYNAMIC
+// program headers (internal/elfcheck, the reader the frontend's check
+// uses), so a binary whose section headers were removed still shows them.
 func InspectELF(path string) (*ELFInfo, error) {
-	f, err := elf.Open(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	info := &ELFInfo{Path: path, Class: f.Class, Data: f.Data, Machine: f.Machine, Type: f.Type}
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			b := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(b, 0); err != nil {
-				return nil, fmt.Errorf("%s: read PT_INTERP: %w", path, err)
-			}
-			info.HasInterp = true
-			info.Interp = strings.TrimRight(string(b), "\x00")
-		}
+	i, err := elfcheck.Inspect(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if f.SectionByType(elf.SHT_DYNAMIC) != nil {
-		if info.Needed, err = f.DynString(elf.DT_NEEDED); err != nil {
-			return nil, fmt.Errorf("%s: read DT_NEEDED: %w", path, err)
-		}
-	}
-	info.HasSymtab = f.Section(".symtab") != nil
-	info.StaticPIE = f.Type == elf.ET_DYN && !info.HasInterp && len(info.Needed) == 0
+	info := &ELFInfo{Path: path, Class: i.Class, Data: i.Data, Machine: i.Machine, Type: i.Type,
+		HasInterp: i.Interp != "", Interp: i.Interp, Needed: i.Needed, HasSymtab: i.HasSymtab}
+	info.StaticPIE = i.Type == elf.ET_DYN && !info.HasInterp && len(info.Needed) == 0
 	return info, nil
 }
 

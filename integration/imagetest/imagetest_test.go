@@ -6,6 +6,8 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -583,6 +586,30 @@ func TestDynamicELF(t *testing.T) {
 	}
 	if _, err := InspectELF(src); err == nil {
 		t.Error("InspectELF of a C source succeeded")
+	}
+
+	// Without section headers (as sstrip leaves a binary), the loader
+	// still reads PT_INTERP and PT_DYNAMIC: so must InspectELF.
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if elf.Class(b[elf.EI_CLASS]) != elf.ELFCLASS64 || elf.Data(b[elf.EI_DATA]) != elf.ELFDATA2LSB {
+		t.Skipf("the host's gcc does not write little-endian ELF64")
+	}
+	binary.LittleEndian.PutUint64(b[0x28:], 0) // e_shoff
+	binary.LittleEndian.PutUint16(b[0x3c:], 0) // e_shnum
+	binary.LittleEndian.PutUint16(b[0x3e:], 0) // e_shstrndx
+	noSections := filepath.Join(dir, "hello-nosections")
+	if err := os.WriteFile(noSections, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := InspectELF(noSections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns.Static() || ns.Interp != info.Interp || !slices.Equal(ns.Needed, info.Needed) || ns.HasSymtab {
+		t.Errorf("without section headers: %+v, want the interpreter %s and libraries %q", ns, info.Interp, info.Needed)
 	}
 }
 
