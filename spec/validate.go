@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -204,8 +205,7 @@ func (f *File) validate(filename string) Errors {
 			}
 		}
 		for j, port := range im.Expose {
-			m := rePort.FindStringSubmatch(port)
-			if m == nil || len(m[1]) > 5 || atoi(m[1]) < 1 || atoi(m[1]) > 65535 {
+			if !validPort(port) {
 				bad(fmt.Sprintf("%s.expose[%d]", p, j), "%q is not a port: write a number from 1 to 65535, optionally with /tcp, /udp or /sctp", port)
 			}
 		}
@@ -274,12 +274,15 @@ func leaves(p string) bool {
 	return false
 }
 
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
+// validPort reports whether an expose entry is a port from 1 to 65535 with
+// an optional protocol (rePort allows at most five digits).
+func validPort(s string) bool {
+	m := rePort.FindStringSubmatch(s)
+	if m == nil {
+		return false
 	}
-	return n
+	n, err := strconv.Atoi(m[1])
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // sortErrors orders errors by position, so they read in file order.
