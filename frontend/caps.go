@@ -20,7 +20,7 @@ import (
 // MinBuildKit is the oldest BuildKit release gobuild is measured to work
 // with: hack/compat's OLDEST, the matrix in docs/compat.md, and the daemon
 // integration/compat_test.go runs.
-const MinBuildKit = "v0.24.0"
+const MinBuildKit = "v0.20.2"
 
 // llbFeatures names the gobuild feature behind each LLB capability its
 // definitions use, for the error a daemon without it gets.
@@ -96,6 +96,6 @@ func daemonTooOld(id apicaps.CapID, feature string, cause error) error {
 			why += " (" + ce.State.DisabledReasonMsg + ")"
 		}
 	}
-	return fmt.Errorf("gobuild: %s needs the BuildKit capability %q, and this BuildKit %s: gobuild needs BuildKit %s or newer (Docker Engine 28.4 or newer); see docs/compat.md",
+	return fmt.Errorf("gobuild: %s needs the BuildKit capability %q, and this BuildKit %s: gobuild needs BuildKit %s or newer; see docs/compat.md",
 		feature, id, why, MinBuildKit)
 }

@@ -119,7 +119,7 @@ func TestLLBCapsMissing(t *testing.T) {
 	all := daemonCaps(nil, nil)
 	def := imageDefinitions(t, &all)["app"]
 	err := checkLLBCaps(daemonCaps([]apicaps.CapID{pb.CapMergeOp}, nil), def)
-	want := `gobuild: images (their layers are merged, MergeOp) needs the BuildKit capability "mergeop", and this BuildKit lacks it: gobuild needs BuildKit ` + MinBuildKit + ` or newer (Docker Engine 28.4 or newer); see docs/compat.md`
+	want := `gobuild: images (their layers are merged, MergeOp) needs the BuildKit capability "mergeop", and this BuildKit lacks it: gobuild needs BuildKit ` + MinBuildKit + ` or newer; see docs/compat.md`
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v, want %s", err, want)
 	}
