@@ -79,7 +79,35 @@ func checkLLBCaps(caps apicaps.CapSet, def *bk.Definition) error {
 			return daemonTooOld(id, llbFeatures[id], err)
 		}
 	}
+	if usesModeString(def) {
+		if err := caps.Supports(modeStringFloor); err != nil {
+			return daemonTooOld(modeStringFloor, "a file mode such as /tmp's 1777 or images[].files[].mode", err)
+		}
+	}
 	return nil
+}
+
+// modeStringFloor stands in for the symbolic copy mode (ChmodOpt.ModeStr),
+// whose own capability, file.copy.modestring, BuildKit neither registers
+// nor declares in a definition: a daemon without it ignores the mode and
+// leaves /tmp 0000 (measured on v0.16.0 and v0.12.5, docs/compat.md). Every
+// release from MinBuildKit on has modeStringFloor, and those two lack it.
+const modeStringFloor = pb.CapFileSymlinkCreate
+
+// usesModeString reports whether a copy in def sets a symbolic mode.
+func usesModeString(def *bk.Definition) bool {
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			continue // not an op: the solver will say so
+		}
+		for _, a := range op.GetFile().GetActions() {
+			if c := a.GetCopy(); c != nil && c.ModeStr != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // daemonTooOld is the error for a daemon without capability id, which

@@ -129,6 +129,24 @@ func TestLLBCapsMissing(t *testing.T) {
 	}
 }
 
+// On a daemon older than MinBuildKit that the capabilities a definition
+// declares do not reveal (v0.16.0 ignores a symbolic copy mode), an image,
+// whose /tmp is copied with mode 1777, fails at once, naming the mode; the
+// binaries target, which sets no mode, still builds.
+func TestModeStringNeedsFloor(t *testing.T) {
+	all := daemonCaps(nil, nil)
+	defs := imageDefinitions(t, &all)
+	old := daemonCaps([]apicaps.CapID{modeStringFloor}, nil)
+	err := checkLLBCaps(old, defs["app"])
+	want := `gobuild: a file mode such as /tmp's 1777 or images[].files[].mode needs the BuildKit capability "file.symlink.create", and this BuildKit lacks it: gobuild needs BuildKit ` + MinBuildKit + ` or newer; see docs/compat.md`
+	if err == nil || err.Error() != want {
+		t.Errorf("image on a daemon without %s: %v, want %s", modeStringFloor, err, want)
+	}
+	if err := checkLLBCaps(old, defs["binaries"]); err != nil {
+		t.Errorf("binaries on a daemon without %s: %v", modeStringFloor, err)
+	}
+}
+
 type capsClient struct {
 	client.Client
 	caps apicaps.CapSet
