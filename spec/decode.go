@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -12,41 +13,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Pos is a 1-based line and column in the source file.
-type Pos struct {
-	Line, Column int
-}
-
-// positions maps a field path such as "builds[0].main" to where its value starts.
-type positions map[string]Pos
-
-// Pos returns where the value of the field at path starts, or the zero Pos.
-func (f *File) Pos(path string) Pos {
-	if f == nil || f.pos == nil {
-		return Pos{}
-	}
-	return f.pos[path]
-}
-
-// nearPos returns the position of the field at path or, when it has none
-// (a missing field), of its nearest parent that has one.
-func (f *File) nearPos(path string) Pos {
-	for path != "" {
-		if p := f.Pos(path); p.Line > 0 {
-			return p
-		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
-	}
-	return Pos{}
-}
-
 // Parse decodes a gobuild.yaml strictly: unknown fields, wrong types and
 // invalid values are errors that name the file, line, column and field.
-// filename is used in messages only.
+// filename, the name the user gave the file, is in every message and is
+// carried as File.Filename.
 func Parse(filename string, data []byte) (*File, error) {
 	if len(data) > MaxFileSize {
 		return nil, Errors{{File: filename, Msg: fmt.Sprintf("the file is %d bytes; gobuild reads at most %d (1 MiB)", len(data), MaxFileSize)}}
@@ -55,13 +25,13 @@ func Parse(filename string, data []byte) (*File, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return f, nil // empty file (comments only): every default applies
 		}
 		return nil, yamlError(filename, data, err)
 	}
 	var extra yaml.Node
-	if err := dec.Decode(&extra); err != io.EOF {
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		if err != nil {
 			return nil, yamlError(filename, data, err)
 		}
@@ -82,7 +52,8 @@ func Parse(filename string, data []byte) (*File, error) {
 	if err := doc.Decode(f); err != nil {
 		return nil, Errors{{File: filename, Msg: err.Error()}} // check should have caught it
 	}
-	if errs := f.validate(filename); len(errs) > 0 {
+	f.locate()
+	if errs := f.validate(); len(errs) > 0 {
 		return nil, errs
 	}
 	return f, nil
@@ -105,15 +76,20 @@ type checker struct {
 	// via is the outermost alias the value being checked is reached
 	// through, and its field: where a bomb is reported.
 	via     *yaml.Node
-	viaPath string
+	viaPath Path
 }
 
-func (c *checker) fail(n *yaml.Node, path, format string, args ...any) {
-	c.errs = append(c.errs, &Error{File: c.file, Pos: Pos{n.Line, n.Column}, Field: path, Msg: fmt.Sprintf(format, args...)})
+func (c *checker) fail(n *yaml.Node, path Path, format string, args ...any) {
+	c.failRule("", n, path, format, args...)
+}
+
+// failRule is fail for a problem that breaks rule (see Error.Rule).
+func (c *checker) failRule(rule string, n *yaml.Node, path Path, format string, args ...any) {
+	c.errs = append(c.errs, &Error{File: c.file, Pos: Pos{n.Line, n.Column}, Field: string(path), Msg: fmt.Sprintf(format, args...), Rule: rule})
 }
 
 // check verifies that node fits type t, recording positions as it goes.
-func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
+func (c *checker) check(n *yaml.Node, t reflect.Type, path Path) {
 	if c.bomb {
 		return
 	}
@@ -154,7 +130,7 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 			k, v := n.Content[i], n.Content[i+1]
 			name := k.Value
 			ft, ok := fields[name]
-			p := join(path, name)
+			p := path.Dot(name)
 			if !ok && name == "<<" && k.Tag == "!!merge" {
 				c.fail(k, p, "YAML merge keys (<<) are not supported; write the fields out")
 				continue
@@ -164,7 +140,7 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 				if s := suggest(name, sortedKeys(fields)); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
-				c.fail(k, p, "%s; allowed: %s", msg, strings.Join(sortedKeys(fields), ", "))
+				c.failRule(RuleUnknownField, k, p, "%s; allowed: %s", msg, strings.Join(sortedKeys(fields), ", "))
 				continue
 			}
 			c.check(v, ft, p)
@@ -175,7 +151,7 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 			return
 		}
 		for i, e := range n.Content {
-			c.check(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+			c.check(e, t.Elem(), path.Index(i))
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
@@ -184,7 +160,7 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 		}
 		c.duplicates(n, path)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			c.check(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value))
+			c.check(n.Content[i+1], t.Elem(), path.Dot(n.Content[i].Value))
 		}
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
@@ -204,22 +180,15 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 }
 
 // duplicates reports keys given twice in one mapping.
-func (c *checker) duplicates(n *yaml.Node, path string) {
+func (c *checker) duplicates(n *yaml.Node, path Path) {
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if line, ok := seen[k.Value]; ok {
-			c.fail(k, join(path, k.Value), "given twice (first at line %d)", line)
+			c.fail(k, path.Dot(k.Value), "given twice (first at line %d)", line)
 		}
 		seen[k.Value] = k.Line
 	}
-}
-
-func join(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
 }
 
 func describe(n *yaml.Node) string {

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -15,8 +16,24 @@ import (
 type Error struct {
 	File  string
 	Pos   Pos    // zero when the problem has no single place
-	Field string // dotted path such as builds[0].main; empty for syntax errors
+	Field string // the field's Path, such as builds[0].main; empty for syntax errors
 	Msg   string
+	Rule  string // the check it breaks, for --call check: RuleUnknownField, RuleInvalidYAML, or empty (see RuleName)
+}
+
+// The rules of the checks an Error can break, as --call check names them.
+const (
+	RuleUnknownField = "UnknownField" // a field gobuild does not know
+	RuleInvalidYAML  = "InvalidYAML"  // the file is not valid YAML
+	RuleInvalidValue = "InvalidValue" // any other problem: a value gobuild cannot use
+)
+
+// RuleName is the rule e breaks: e.Rule, else RuleInvalidValue.
+func (e *Error) RuleName() string {
+	if e.Rule == "" {
+		return RuleInvalidValue
+	}
+	return e.Rule
 }
 
 func (e *Error) Error() string {
@@ -55,15 +72,33 @@ func (es Errors) Error() string {
 	return strings.Join(msgs, "\n")
 }
 
+// AsErrors finds the first Errors in err's chain (see errors.As): the
+// problems of a file, each with its place, however err wraps them.
+func AsErrors(err error) (Errors, bool) {
+	var es Errors
+	ok := errors.As(err, &es)
+	return es, ok
+}
+
+// FieldError turns err into an error naming field of f, so that it carries
+// the file, line and column. An err that already does (one that holds
+// Errors, see AsErrors) is returned as it is.
+func FieldError(filename string, f *File, field Path, err error) error {
+	if _, ok := AsErrors(err); ok {
+		return err
+	}
+	return Errors{&Error{File: filename, Pos: f.Pos(string(field)), Field: string(field), Msg: err.Error()}}
+}
+
 var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
-// yamlError turns a yaml.v3 syntax error into an *Error with its line.
+// yamlError turns a yaml.v3 syntax error into Errors of one *Error with its line.
 // yaml.v3 reports the line where the enclosing construct starts, often one
 // off; the first line whose prefix of the file no longer parses is where the
 // problem is, so that line is reported when it can be found.
 func yamlError(filename string, data []byte, err error) error {
 	msg := strings.SplitN(err.Error(), "\n", 2)[0]
-	e := &Error{File: filename, Msg: msg}
+	e := &Error{File: filename, Msg: msg, Rule: RuleInvalidYAML}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		e.Msg = m[2]
 		if m[1] != "" {
@@ -86,7 +121,7 @@ func firstBadLine(data []byte) int {
 		dec := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:n], nil)))
 		for {
 			if err := dec.Decode(&v); err != nil {
-				return err != io.EOF
+				return !errors.Is(err, io.EOF)
 			}
 		}
 	}

@@ -50,7 +50,7 @@ func FuzzParse(f *testing.F) {
 // checkNamed fails unless every error names the file.
 func checkNamed(t *testing.T, err error) {
 	t.Helper()
-	es, ok := err.(Errors)
+	es, ok := AsErrors(err)
 	if !ok {
 		t.Fatalf("error of type %T, not spec.Errors: %v", err, err)
 	}

@@ -24,9 +24,9 @@ const maxLinks = 40
 // the context's. f is the file as parsed, for its positions.
 func (f *File) CheckLinks(filename string, l Links) error {
 	var errs Errors
-	check := func(field, value, p string) {
+	check := func(field Path, value, p string) {
 		if msg := escape(l, p); msg != "" {
-			errs = append(errs, &Error{File: filename, Pos: f.nearPos(field), Field: field,
+			errs = append(errs, &Error{File: filename, Pos: f.nearPos(field), Field: string(field),
 				Msg: fmt.Sprintf("%q leaves the build context: %s", value, msg)})
 		}
 	}
@@ -36,12 +36,12 @@ func (f *File) CheckLinks(filename string, l Links) error {
 	}
 	for i, b := range f.Builds {
 		if b.Main != "" {
-			check(fmt.Sprintf("builds[%d].main", i), b.Main, path.Join(dir, b.Main))
+			check(BuildPath(i).Dot("main"), b.Main, path.Join(dir, b.Main))
 		}
 	}
 	for i, im := range f.Images {
 		for j, fl := range im.Files {
-			check(fmt.Sprintf("images[%d].files[%d].src", i, j), fl.Src, path.Clean(fl.Src))
+			check(ImagePath(i).Dot("files").Index(j).Dot("src"), fl.Src, path.Clean(fl.Src))
 		}
 	}
 	if len(errs) > 0 {

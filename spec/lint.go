@@ -33,10 +33,10 @@ var Rules = map[string]string{
 // Lint returns the warnings for f (as parsed, before Resolve), in file order.
 func Lint(filename string, f *File) []Warning {
 	var ws []Warning
-	warn := func(rule, field, format string, args ...any) {
-		ws = append(ws, Warning{File: filename, Pos: f.nearPos(field), Field: field, Rule: rule, Msg: fmt.Sprintf(format, args...)})
+	warn := func(rule string, field Path, format string, args ...any) {
+		ws = append(ws, Warning{File: filename, Pos: f.nearPos(field), Field: string(field), Rule: rule, Msg: fmt.Sprintf(format, args...)})
 	}
-	mutable := func(field, ref string) {
+	mutable := func(field Path, ref string) {
 		named, err := reference.ParseNormalizedNamed(ref)
 		if err != nil {
 			return // validate reports it
@@ -55,29 +55,24 @@ func Lint(filename string, f *File) []Warning {
 		case k == "GOSUMDB" && v == "off":
 			warn("ChecksumOff", "go.env.GOSUMDB", "GOSUMDB=off downloads every module without checking it against the checksum database; list private modules in go.private instead")
 		case (k == "GONOSUMDB" || k == "GOINSECURE") && v != "":
-			warn("ChecksumOff", "go.env."+k, "%s=%s skips the checksum database for those modules; go.private does the same for private modules and keeps their fetch private", k, v)
+			warn("ChecksumOff", Path("go.env").Dot(k), "%s=%s skips the checksum database for those modules; go.private does the same for private modules and keeps their fetch private", k, v)
 		case k == "GOFLAGS" && slices.Contains(strings.Fields(v), "-insecure"):
 			warn("ChecksumOff", "go.env.GOFLAGS", "-insecure fetches modules over plain http without checks")
 		}
 	}
 	for i, b := range f.Builds {
 		if b.Trimpath != nil && !*b.Trimpath {
-			warn("NoTrimpath", fmt.Sprintf("builds[%d].trimpath", i), "trimpath: false writes the builder's paths (/src, /go/pkg/mod) into the binary and its stack traces")
+			warn("NoTrimpath", BuildPath(i).Dot("trimpath"), "trimpath: false writes the builder's paths (/src, /go/pkg/mod) into the binary and its stack traces")
 		}
 	}
 	for i, im := range f.Images {
 		if uid, _, _ := strings.Cut(im.User, ":"); uid != "" && strings.Trim(uid, "0") == "" {
-			warn("RootUser", fmt.Sprintf("images[%d].user", i), "user %s is root, so a process that escapes the container starts as root; leave user unset for 65532:65532", im.User)
+			warn("RootUser", ImagePath(i).Dot("user"), "user %s is root, so a process that escapes the container starts as root; leave user unset for 65532:65532", im.User)
 		}
 		if !im.Scratch() && im.Base != "distroless" {
-			mutable(fmt.Sprintf("images[%d].base", i), im.Base)
+			mutable(ImagePath(i).Dot("base"), im.Base)
 		}
 	}
-	slices.SortStableFunc(ws, func(a, b Warning) int {
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line - b.Pos.Line
-		}
-		return a.Pos.Column - b.Pos.Column
-	})
+	sortByPos(ws, func(w Warning) Pos { return w.Pos })
 	return ws
 }

@@ -2,11 +2,8 @@ package spec
 
 import (
 	"fmt"
-	"maps"
 	"path"
-	"strconv"
 	"strings"
-	"time"
 )
 
 // ContextFiles reads a build context: names are slash paths relative to
@@ -26,13 +23,14 @@ type Workspace struct {
 // ModuleInfo is what a build reads of the module before building.
 type ModuleInfo struct {
 	Module
-	Work   *Workspace // the go.work the module belongs to, if any
-	Vendor bool       // built from vendor/
+	Work   *Workspace  // the go.work the module belongs to, if any
+	Vendor bool        // built from vendor/
+	Sums   []ModuleSum // its go.sum (none when it has no go.sum)
 }
 
-// ReadModule reads go.mod in dir (relative to the context root), the
-// go.work in dir or above it (unless GOWORK=off), and whether the module is
-// built from vendor/ (vendor/modules.txt is there and GOFLAGS does not ask
+// ReadModule reads go.mod and go.sum in dir (relative to the context root),
+// the go.work in dir or above it (unless GOWORK=off), and whether the module
+// is built from vendor/ (vendor/modules.txt is there and GOFLAGS does not ask
 // for -mod=mod or -mod=readonly).
 func ReadModule(files ContextFiles, dir string, goEnv map[string]string) (ModuleInfo, error) {
 	var m ModuleInfo
@@ -46,6 +44,15 @@ func ReadModule(files ContextFiles, dir string, goEnv map[string]string) (Module
 	}
 	if m.Module, err = ParseGoMod(gomod, dt); err != nil {
 		return m, err
+	}
+	if gosum := path.Join(dir, "go.sum"); files.Exists(gosum) {
+		dt, err := files.ReadFile(gosum)
+		if err != nil {
+			return m, fmt.Errorf("%s: %w", gosum, err)
+		}
+		if m.Sums, err = ParseGoSum(gosum, dt); err != nil {
+			return m, err
+		}
 	}
 	vendorDir := dir
 	if goEnv["GOWORK"] != "off" {
@@ -73,38 +80,4 @@ func ReadModule(files ContextFiles, dir string, goEnv map[string]string) (Module
 	m.Vendor = files.Exists(path.Join(vendorDir, "vendor", "modules.txt")) &&
 		!strings.Contains(flags, " -mod=mod ") && !strings.Contains(flags, " -mod=readonly ")
 	return m, nil
-}
-
-// FieldError turns err into an error naming field of f, so that it carries
-// the file, line and column. Errors that already do are returned as they are.
-func FieldError(filename string, f *File, field string, err error) error {
-	if _, ok := err.(Errors); ok {
-		return err
-	}
-	return Errors{&Error{File: filename, Pos: f.Pos(field), Field: field, Msg: err.Error()}}
-}
-
-// NewValues are the template values of a build with these build args:
-// VERSION (default "dev"), COMMIT (default revision, the git revision of the
-// context when known) and SOURCE_DATE_EPOCH, whose time it also returns.
-// Nothing comes from the clock.
-func NewValues(args map[string]string, revision string) (Values, *time.Time, error) {
-	v := Values{Version: "dev", Commit: revision, Args: maps.Clone(args)}
-	if s := args["VERSION"]; s != "" {
-		v.Version = s
-	}
-	if s := args["COMMIT"]; s != "" {
-		v.Commit = s
-	}
-	var epoch *time.Time
-	if s := args["SOURCE_DATE_EPOCH"]; s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return v, nil, fmt.Errorf("build arg SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", s)
-		}
-		t := time.Unix(n, 0).UTC()
-		epoch = &t
-		v.Date = t.Format(time.RFC3339)
-	}
-	return v, epoch, nil
 }

@@ -35,8 +35,8 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 		r.Test.Vet = ptr(true)
 	}
 	var errs Errors
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, &Error{File: filename, Pos: f.nearPos(field), Field: field, Msg: fmt.Sprintf(format, args...)})
+	bad := func(field Path, format string, args ...any) {
+		errs = append(errs, &Error{File: filename, Pos: f.nearPos(field), Field: string(field), Msg: fmt.Sprintf(format, args...)})
 	}
 
 	if r.Go.Version == "" {
@@ -48,7 +48,6 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 	r.Go.Dir = ModuleDir(f.Go.Dir)
 	r.Go.Env = maps.Clone(f.Go.Env)
 	r.Go.Private = slices.Clone(f.Go.Private)
-	r.Go.SSH = f.Go.SSH
 
 	builds := f.Builds
 	if len(builds) == 0 {
@@ -57,7 +56,7 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 	ids := map[string]int{}
 	binaries := map[string]int{}
 	for i, b := range builds {
-		p := fmt.Sprintf("builds[%d]", i)
+		p := BuildPath(i)
 		if b.Main == "" {
 			b.Main = "."
 		}
@@ -77,9 +76,9 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 			b.Trimpath = ptr(true)
 		}
 		if j, ok := ids[b.ID]; ok {
-			bad(p, "id %q is also the id of builds[%d]; set a distinct id", b.ID, j)
+			bad(p, "id %q is also the id of %s; set a distinct id", b.ID, BuildPath(j))
 		} else if j, ok := binaries[b.Binary]; ok {
-			bad(p, "binary %q is also the binary of builds[%d]; set a distinct binary", b.Binary, j)
+			bad(p, "binary %q is also the binary of %s; set a distinct binary", b.Binary, BuildPath(j))
 		} else {
 			ids[b.ID] = i
 			binaries[b.Binary] = i
@@ -92,7 +91,7 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 		images = []Image{{}}
 	}
 	for i, im := range images {
-		p := fmt.Sprintf("images[%d]", i)
+		p := ImagePath(i)
 		im.Builds = slices.Clone(im.Builds)
 		if im.Name == "" {
 			if i > 0 {
@@ -100,7 +99,7 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 			}
 			im.Name = r.Builds[0].ID
 			if slices.Contains(reservedTargets, strings.ToLower(im.Name)) {
-				bad(p, "the default image name %q is reserved; set images[%d].name", im.Name, i)
+				bad(p, "the default image name %q is reserved; set %s", im.Name, p.Dot("name"))
 			}
 		}
 		if len(im.Builds) == 0 {
@@ -109,10 +108,10 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 		seen := map[string]bool{}
 		for j, id := range im.Builds {
 			if _, ok := ids[id]; !ok {
-				bad(fmt.Sprintf("%s.builds[%d]", p, j), "no build has id %q; builds: %s", id, strings.Join(sortedKeys(ids), ", "))
+				bad(p.Dot("builds").Index(j), "no build has id %q; builds: %s", id, strings.Join(sortedKeys(ids), ", "))
 			}
 			if seen[id] {
-				bad(fmt.Sprintf("%s.builds[%d]", p, j), "build %q is listed twice", id)
+				bad(p.Dot("builds").Index(j), "build %q is listed twice", id)
 			}
 			seen[id] = true
 		}
@@ -137,6 +136,7 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	r.locate()
 	return r, nil
 }
 

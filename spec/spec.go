@@ -149,6 +149,8 @@ type Build struct {
 	// Platforms restricts the build to these platforms (os/arch[/variant]);
 	// default: every platform the build is asked for.
 	Platforms []string `yaml:"platforms"`
+
+	path Path // builds[i]: where it stands in the file (see Path)
 }
 
 // Image is one output image.
@@ -187,6 +189,8 @@ type Image struct {
 	// Tests makes the image depend on the test target: it is not produced
 	// from code whose tests fail.
 	Tests bool `yaml:"tests"`
+
+	path Path // images[i]: where it stands in the file (see Path)
 }
 
 // ImageFile is a file or directory copied from the build context.

@@ -28,8 +28,8 @@ func TestEmptyFileGetsDefaults(t *testing.T) {
 		want := &File{
 			Version:   1,
 			Go:        Go{Version: "1.26", Image: "docker.io/library/golang:1.26", Dir: "."},
-			Builds:    []Build{{ID: "hello", Main: ".", Binary: "hello", Strip: ptr(true), Trimpath: ptr(true)}},
-			Images:    []Image{{Name: "hello", Base: "scratch", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)}},
+			Builds:    []Build{{ID: "hello", Main: ".", Binary: "hello", Strip: ptr(true), Trimpath: ptr(true), path: "builds[0]"}},
+			Images:    []Image{{Name: "hello", Base: "scratch", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532", Workdir: "/", Certs: ptr(true), path: "images[0]"}},
 			Test:      Test{Packages: []string{"./..."}, Vet: ptr(true)},
 			Vulncheck: Vulncheck{Packages: []string{"./..."}, DB: DefaultVulnDB, Version: DefaultVulncheckVersion},
 			name:      "gobuild.yaml",
@@ -96,16 +96,16 @@ images:
 `
 	r := mustResolve(t, src, hello)
 	wantBuilds := []Build{
-		{ID: "server", Main: "./cmd/server", Binary: "server", Strip: ptr(true), Trimpath: ptr(true)},
-		{ID: "cli", Main: "./cmd/tool", Binary: "toolctl", Strip: ptr(true), Trimpath: ptr(true)},
-		{ID: "migrate", Main: "./cmd/migrate/v2", Binary: "migrate", Strip: ptr(true), Trimpath: ptr(true)},
+		{ID: "server", Main: "./cmd/server", Binary: "server", Strip: ptr(true), Trimpath: ptr(true), path: "builds[0]"},
+		{ID: "cli", Main: "./cmd/tool", Binary: "toolctl", Strip: ptr(true), Trimpath: ptr(true), path: "builds[1]"},
+		{ID: "migrate", Main: "./cmd/migrate/v2", Binary: "migrate", Strip: ptr(true), Trimpath: ptr(true), path: "builds[2]"},
 	}
 	if !reflect.DeepEqual(r.Builds, wantBuilds) {
 		t.Errorf("builds: %+v", r.Builds)
 	}
 	wantImages := []Image{
-		{Name: "server", Base: "scratch", Builds: []string{"server", "migrate"}, Entrypoint: []string{"/usr/local/bin/server"}, Cmd: []string{"--port", "8080"}, User: "65532:65532", Workdir: "/", Certs: ptr(true)},
-		{Name: "tools", Base: "scratch", Builds: []string{"cli"}, Entrypoint: []string{"/usr/local/bin/toolctl", "run"}, User: "0:0", Workdir: "/", Certs: ptr(true)},
+		{Name: "server", Base: "scratch", Builds: []string{"server", "migrate"}, Entrypoint: []string{"/usr/local/bin/server"}, Cmd: []string{"--port", "8080"}, User: "65532:65532", Workdir: "/", Certs: ptr(true), path: "images[0]"},
+		{Name: "tools", Base: "scratch", Builds: []string{"cli"}, Entrypoint: []string{"/usr/local/bin/toolctl", "run"}, User: "0:0", Workdir: "/", Certs: ptr(true), path: "images[1]"},
 	}
 	if !reflect.DeepEqual(r.Images, wantImages) {
 		t.Errorf("images: %+v", r.Images)
@@ -277,12 +277,12 @@ func TestBadFiles(t *testing.T) {
 
 func TestAllErrorsReported(t *testing.T) {
 	_, err := Parse("x.yaml", []byte("version: 3\nbuilds:\n  - mian: .\nimages:\n  - user: root\n"))
-	errs, ok := err.(Errors)
+	errs, ok := AsErrors(err)
 	if !ok || len(errs) != 1 {
 		t.Fatalf("want 1 structural error first, got %v", err)
 	}
 	_, err = Parse("x.yaml", []byte("version: 3\nimages:\n  - user: root\n"))
-	if errs, ok := err.(Errors); !ok || len(errs) != 2 {
+	if errs, ok := AsErrors(err); !ok || len(errs) != 2 {
 		t.Fatalf("want 2 errors, got %v", err)
 	}
 }

@@ -10,18 +10,6 @@ import (
 	"text/template"
 )
 
-// Values are what templates in ldflags, env and labels can use. None comes
-// from the wall clock.
-type Values struct {
-	Version string            // build arg VERSION, default "dev"
-	Commit  string            // build arg COMMIT, else the git revision of the context
-	Date    string            // SOURCE_DATE_EPOCH as RFC 3339, else empty
-	Os      string            // target GOOS
-	Arch    string            // target GOARCH
-	Variant string            // target variant, e.g. v7
-	Args    map[string]string // every build arg
-}
-
 var reMissingKey = regexp.MustCompile(`map has no entry for key "([^"]*)"`)
 
 // expand executes one template; lenient accepts build args that are not set
@@ -56,26 +44,27 @@ func expand(text string, v Values, lenient bool) (string, error) {
 }
 
 // templated visits every templated string of f with its field path.
-func (f *File) templated(visit func(field string, s *string)) {
+func (f *File) templated(visit func(field Path, s *string)) {
 	for i := range f.Builds {
 		b := &f.Builds[i]
 		for j := range b.Ldflags {
-			visit(fmt.Sprintf("builds[%d].ldflags[%d]", i, j), &b.Ldflags[j])
+			visit(BuildPath(i).Dot("ldflags").Index(j), &b.Ldflags[j])
 		}
-		visitMap(fmt.Sprintf("builds[%d].env", i), b.Env, visit)
+		visitMap(BuildPath(i).Dot("env"), b.Env, visit)
 	}
 	for i := range f.Images {
 		im := &f.Images[i]
-		visitMap(fmt.Sprintf("images[%d].env", i), im.Env, visit)
-		visitMap(fmt.Sprintf("images[%d].labels", i), im.Labels, visit)
-		visitMap(fmt.Sprintf("images[%d].annotations", i), im.Annotations, visit)
+		p := ImagePath(i)
+		visitMap(p.Dot("env"), im.Env, visit)
+		visitMap(p.Dot("labels"), im.Labels, visit)
+		visitMap(p.Dot("annotations"), im.Annotations, visit)
 	}
 }
 
-func visitMap(path string, m map[string]string, visit func(string, *string)) {
+func visitMap(path Path, m map[string]string, visit func(Path, *string)) {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		v := m[k]
-		visit(path+"."+k, &v)
+		visit(path.Dot(k), &v)
 		m[k] = v
 	}
 }
@@ -85,10 +74,10 @@ func visitMap(path string, m map[string]string, visit func(string, *string)) {
 func (f *File) Render(filename string, v Values) (*File, error) {
 	r := f.clone()
 	var errs Errors
-	r.templated(func(field string, s *string) {
+	r.templated(func(field Path, s *string) {
 		out, err := expand(*s, v, false)
 		if err != nil {
-			errs = append(errs, &Error{File: filename, Pos: f.Pos(field), Field: field, Msg: err.Error()})
+			errs = append(errs, &Error{File: filename, Pos: f.Pos(string(field)), Field: string(field), Msg: err.Error()})
 			return
 		}
 		*s = out

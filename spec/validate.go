@@ -38,10 +38,10 @@ var ownedEnv = []string{"GOOS", "GOARCH", "GOARM", "GOAMD64", "CGO_ENABLED", "GO
 var reservedTargets = []string{"binaries", "test", "vulncheck"}
 
 // validate checks values that decode fine but mean nothing.
-func (f *File) validate(filename string) Errors {
+func (f *File) validate() Errors {
 	var errs Errors
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, &Error{File: filename, Pos: f.nearPos(field), Field: field, Msg: fmt.Sprintf(format, args...)})
+	bad := func(field Path, format string, args ...any) {
+		errs = append(errs, &Error{File: f.name, Pos: f.nearPos(field), Field: string(field), Msg: fmt.Sprintf(format, args...)})
 	}
 	if f.Version != 0 && f.Version != 1 {
 		bad("version", "unsupported version %d; this frontend reads version 1", f.Version)
@@ -66,16 +66,16 @@ func (f *File) validate(filename string) Errors {
 	}
 	for _, k := range sortedKeys(f.Go.Env) {
 		if msg := checkEnvName(k); msg != "" {
-			bad("go.env."+k, "%s", msg)
+			bad(Path("go.env").Dot(k), "%s", msg)
 		} else if slices.Contains(ownedEnv, k) {
-			bad("go.env."+k, "gobuild sets %s itself from the target platform and its settings", k)
+			bad(Path("go.env").Dot(k), "gobuild sets %s itself from the target platform and its settings", k)
 		}
 	}
 	for j, pat := range f.Go.Private {
 		if pat == "" || strings.ContainsAny(pat, ", \t\n") {
-			bad(fmt.Sprintf("go.private[%d]", j), "%q is not a module path pattern: write one per item, such as github.com/acme/*", pat)
+			bad(Path("go.private").Index(j), "%q is not a module path pattern: write one per item, such as github.com/acme/*", pat)
 		} else if f.Go.SSH && !strings.Contains(PatternPrefix(pat), ".") {
-			bad(fmt.Sprintf("go.private[%d]", j), "%q does not start with a host name, so go.ssh cannot rewrite its URLs to ssh: write it as host/path, such as github.com/acme/*", pat)
+			bad(Path("go.private").Index(j), "%q does not start with a host name, so go.ssh cannot rewrite its URLs to ssh: write it as host/path, such as github.com/acme/*", pat)
 		}
 	}
 	if f.Go.SSH && len(f.Go.Private) == 0 {
@@ -83,12 +83,12 @@ func (f *File) validate(filename string) Errors {
 	}
 	for j, pkg := range f.Test.Packages {
 		if msg := checkPattern(pkg); msg != "" {
-			bad(fmt.Sprintf("test.packages[%d]", j), "%s", msg)
+			bad(Path("test.packages").Index(j), "%s", msg)
 		}
 	}
 	for j, pkg := range f.Vulncheck.Packages {
 		if msg := checkPattern(pkg); msg != "" {
-			bad(fmt.Sprintf("vulncheck.packages[%d]", j), "%s", msg)
+			bad(Path("vulncheck.packages").Index(j), "%s", msg)
 		}
 	}
 	if db := f.Vulncheck.DB; db != "" {
@@ -101,48 +101,36 @@ func (f *File) validate(filename string) Errors {
 	}
 	for j, fl := range f.Test.Flags {
 		if !strings.HasPrefix(fl, "-") {
-			bad(fmt.Sprintf("test.flags[%d]", j), "%q is not a flag: flags start with -", fl)
+			bad(Path("test.flags").Index(j), "%q is not a flag: flags start with -", fl)
 		}
 	}
-	ids := map[string]string{}
-	binaries := map[string]string{}
+	ids := map[string]Path{}
+	binaries := map[string]Path{}
 	for i, b := range f.Builds {
-		p := fmt.Sprintf("builds[%d]", i)
+		p := BuildPath(i)
 		if b.ID != "" {
-			if !reID.MatchString(b.ID) {
-				bad(p+".id", "%q is not a valid id: use letters, digits, '.', '_' and '-', starting with a letter or digit", b.ID)
-			} else if prev, ok := ids[b.ID]; ok {
-				bad(p+".id", "duplicate id %q (also %s)", b.ID, prev)
-			} else {
-				ids[b.ID] = p + ".id"
-			}
+			unique(bad, p.Dot("id"), "id", b.ID, reID, "use letters, digits, '.', '_' and '-', starting with a letter or digit", ids)
 		}
 		if b.Main != "" {
 			if msg := checkMain(b.Main); msg != "" {
-				bad(p+".main", "%s", msg)
+				bad(p.Dot("main"), "%s", msg)
 			}
 		}
 		if b.Binary != "" {
-			if !reBinary.MatchString(b.Binary) {
-				bad(p+".binary", "%q is not a valid file name: use letters, digits, '.', '_', '+' and '-', with no '/'", b.Binary)
-			} else if prev, ok := binaries[b.Binary]; ok {
-				bad(p+".binary", "duplicate binary %q (also %s)", b.Binary, prev)
-			} else {
-				binaries[b.Binary] = p + ".binary"
-			}
+			unique(bad, p.Dot("binary"), "binary", b.Binary, reBinary, "use letters, digits, '.', '_', '+' and '-', with no '/'", binaries)
 		}
 		for j, fl := range b.Flags {
-			field := fmt.Sprintf("%s.flags[%d]", p, j)
+			field := p.Dot("flags").Index(j)
 			name, _, _ := strings.Cut(fl, "=")
 			name = "-" + strings.TrimLeft(name, "-")
 			if !strings.HasPrefix(fl, "-") {
 				bad(field, "%q is not a flag: flags start with -", fl)
 			} else if use, ok := ownedFlags[name]; ok {
-				bad(field, "gobuild sets %s itself; use %s.%s", name, p, use)
+				bad(field, "gobuild sets %s itself; use %s", name, p.Dot(use))
 			}
 		}
 		for j, ps := range b.Platforms {
-			field := fmt.Sprintf("%s.platforms[%d]", p, j)
+			field := p.Dot("platforms").Index(j)
 			if pl, err := platforms.Parse(ps); err != nil {
 				bad(field, "%q is not a platform: write it as os/arch[/variant], such as linux/arm64 or linux/arm/v7", ps)
 			} else if pl.OS != "linux" {
@@ -153,97 +141,115 @@ func (f *File) validate(filename string) Errors {
 		}
 		for j, tag := range b.Tags {
 			if !reTag.MatchString(tag) {
-				bad(fmt.Sprintf("%s.tags[%d]", p, j), "%q is not a build tag: use letters, digits, '_' and '.'", tag)
+				bad(p.Dot("tags").Index(j), "%q is not a build tag: use letters, digits, '_' and '.'", tag)
 			}
 		}
 		for _, k := range sortedKeys(b.Env) {
 			if msg := checkEnvName(k); msg != "" {
-				bad(p+".env."+k, "%s", msg)
+				bad(p.Dot("env").Dot(k), "%s", msg)
 			} else if slices.Contains(ownedEnv, k) {
-				bad(p+".env."+k, "gobuild sets %s itself from the target platform and its settings", k)
+				bad(p.Dot("env").Dot(k), "gobuild sets %s itself from the target platform and its settings", k)
 			}
 		}
 	}
-	names := map[string]string{}
+	names := map[string]Path{}
 	for i, im := range f.Images {
-		p := fmt.Sprintf("images[%d]", i)
+		p := ImagePath(i)
 		if im.Name != "" {
 			lower := strings.ToLower(im.Name)
 			switch {
 			case !reID.MatchString(im.Name):
-				bad(p+".name", "%q is not a valid target name: use letters, digits, '.', '_' and '-', starting with a letter or digit", im.Name)
+				bad(p.Dot("name"), "%q is not a valid target name: use letters, digits, '.', '_' and '-', starting with a letter or digit", im.Name)
 			case slices.Contains(reservedTargets, lower):
-				bad(p+".name", "%q is reserved for gobuild's own target; reserved: %s", im.Name, strings.Join(reservedTargets, ", "))
+				bad(p.Dot("name"), "%q is reserved for gobuild's own target; reserved: %s", im.Name, strings.Join(reservedTargets, ", "))
 			default:
 				if prev, ok := names[lower]; ok {
-					bad(p+".name", "duplicate image name %q (also %s)", im.Name, prev)
+					bad(p.Dot("name"), "duplicate image name %q (also %s)", im.Name, prev)
 				}
-				names[lower] = p + ".name"
+				names[lower] = p.Dot("name")
 			}
 		}
 		if b := im.Base; b != "" && b != "scratch" && b != "distroless" {
 			if _, err := reference.ParseNormalizedNamed(b); err != nil {
-				bad(p+".base", "%q is not scratch, distroless or an image reference: %v", b, err)
+				bad(p.Dot("base"), "%q is not scratch, distroless or an image reference: %v", b, err)
 			}
 		}
 		for _, k := range sortedKeys(im.Annotations) {
 			if strings.TrimSpace(k) == "" || strings.ContainsAny(k, " \t\n") {
-				bad(p+".annotations", "annotation name %q is empty or has spaces", k)
+				bad(p.Dot("annotations"), "annotation name %q is empty or has spaces", k)
 			}
 		}
 		if im.User != "" && !reUser.MatchString(im.User) {
-			bad(p+".user", "%q is not a numeric user: write uid or uid:gid, for example 65532:65532", im.User)
+			bad(p.Dot("user"), "%q is not a numeric user: write uid or uid:gid, for example 65532:65532", im.User)
 		}
 		if im.Workdir != "" {
 			if msg := checkImagePath(im.Workdir); msg != "" {
-				bad(p+".workdir", "%s", msg)
+				bad(p.Dot("workdir"), "%s", msg)
 			}
 		}
 		for _, k := range sortedKeys(im.Env) {
 			if msg := checkEnvName(k); msg != "" {
-				bad(p+".env."+k, "%s", msg)
+				bad(p.Dot("env").Dot(k), "%s", msg)
 			}
 		}
 		for j, port := range im.Expose {
 			if !validPort(port) {
-				bad(fmt.Sprintf("%s.expose[%d]", p, j), "%q is not a port: write a number from 1 to 65535, optionally with /tcp, /udp or /sctp", port)
+				bad(p.Dot("expose").Index(j), "%q is not a port: write a number from 1 to 65535, optionally with /tcp, /udp or /sctp", port)
 			}
 		}
 		for _, k := range sortedKeys(im.Labels) {
 			if strings.TrimSpace(k) == "" {
-				bad(p+".labels", "a label name is empty")
+				bad(p.Dot("labels"), "a label name is empty")
 			}
 		}
 		for j, file := range im.Files {
-			fp := fmt.Sprintf("%s.files[%d]", p, j)
+			fp := p.Dot("files").Index(j)
 			switch {
 			case file.Src == "":
-				bad(fp+".src", "is required: a path in the build context")
+				bad(fp.Dot("src"), "is required: a path in the build context")
 			case strings.HasPrefix(file.Src, "/"):
-				bad(fp+".src", "%q is absolute; files come from the build context, so write a path relative to it", file.Src)
+				bad(fp.Dot("src"), "%q is absolute; files come from the build context, so write a path relative to it", file.Src)
 			case leaves(file.Src):
-				bad(fp+".src", "%q leaves the build context", file.Src)
+				bad(fp.Dot("src"), "%q leaves the build context", file.Src)
 			}
 			if file.Dst == "" {
-				bad(fp+".dst", "is required: an absolute path in the image")
+				bad(fp.Dot("dst"), "is required: an absolute path in the image")
 			} else if msg := checkImagePath(file.Dst); msg != "" {
-				bad(fp+".dst", "%s", msg)
+				bad(fp.Dot("dst"), "%s", msg)
 			}
 			if file.Mode != "" && !reMode.MatchString(file.Mode) {
-				bad(fp+".mode", "%q is not an octal mode: write it like \"0444\" or \"0755\"", file.Mode)
+				bad(fp.Dot("mode"), "%q is not an octal mode: write it like \"0444\" or \"0755\"", file.Mode)
 			}
 			if file.Owner != "" && !reOwner.MatchString(file.Owner) {
-				bad(fp+".owner", "%q is not a numeric owner: write uid:gid, for example 65532:65532", file.Owner)
+				bad(fp.Dot("owner"), "%q is not a numeric owner: write uid:gid, for example 65532:65532", file.Owner)
 			}
 		}
 	}
-	f.templated(func(field string, s *string) {
+	f.templated(func(field Path, s *string) {
 		if _, err := expand(*s, Values{}, true); err != nil {
 			bad(field, "%v", err)
 		}
 	})
-	sortErrors(errs)
+	sortByPos(errs, func(e *Error) Pos { return e.Pos })
 	return errs
+}
+
+// unique checks the value v of the field at p (a build's id or binary,
+// what): it must match re (else how says how to write it) and differ from
+// every earlier value in seen, which records where each was given.
+func unique(bad func(Path, string, ...any), p Path, what, v string, re *regexp.Regexp, how string, seen map[string]Path) {
+	name := what
+	if what == "binary" {
+		name = "file name"
+	}
+	switch prev, dup := seen[v]; {
+	case !re.MatchString(v):
+		bad(p, "%q is not a valid %s: %s", v, name, how)
+	case dup:
+		bad(p, "duplicate %s %q (also %s)", what, v, prev)
+	default:
+		seen[v] = p
+	}
 }
 
 func checkEnvName(k string) string {
@@ -285,16 +291,6 @@ func validPort(s string) bool {
 	return err == nil && n >= 1 && n <= 65535
 }
 
-// sortErrors orders errors by position, so they read in file order.
-func sortErrors(errs Errors) {
-	slices.SortStableFunc(errs, func(a, b *Error) int {
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line - b.Pos.Line
-		}
-		return a.Pos.Column - b.Pos.Column
-	})
-}
-
 // checkMain returns why main is not a package path inside the module, or "".
 func checkMain(m string) string {
 	if strings.HasPrefix(m, "/") {
@@ -312,7 +308,6 @@ func checkMain(m string) string {
 	return ""
 }
 
-// checkPattern returns why p is not a package pattern inside the module, or "".
 // CheckVulnDB returns what is wrong with a vulnerability database URL, or "".
 func CheckVulnDB(db string) string {
 	u, err := url.Parse(db)
@@ -322,6 +317,7 @@ func CheckVulnDB(db string) string {
 	return ""
 }
 
+// checkPattern returns why p is not a package pattern inside the module, or "".
 func checkPattern(p string) string {
 	if p != "." && p != "./..." && !strings.HasPrefix(p, "./") {
 		return fmt.Sprintf("%q must start with ./ (for example ./... or ./internal/...)", p)

@@ -29,7 +29,7 @@ func (f *File) Args(target string) []Arg {
 	for _, k := range GoArgs {
 		a := Arg{Name: k, Default: env[k], Description: "go environment " + k + " for every go command"}
 		if _, ok := f.Go.Env[k]; ok {
-			a.Field = "go.env." + k
+			a.Field = Path("go.env").Dot(k).String()
 		} else if k == "GOPRIVATE" && len(f.Go.Private) > 0 {
 			a.Field = "go.private"
 		}
@@ -43,22 +43,16 @@ func (f *File) Args(target string) []Arg {
 		pos   Pos
 	}
 	uses := map[string]use{}
-	f.templated(func(field string, s *string) {
+	f.templated(func(field Path, s *string) {
 		for _, name := range templateArgs(*s) {
-			p := f.Pos(field)
-			if u, ok := uses[name]; !ok || p.Line < u.pos.Line || (p.Line == u.pos.Line && p.Column < u.pos.Column) {
-				uses[name] = use{field, p}
+			p := f.Pos(string(field))
+			if u, ok := uses[name]; !ok || p.Compare(u.pos) < 0 {
+				uses[name] = use{string(field), p}
 			}
 		}
 	})
 	names := sortedKeys(uses)
-	slices.SortStableFunc(names, func(a, b string) int {
-		pa, pb := uses[a].pos, uses[b].pos
-		if pa.Line != pb.Line {
-			return pa.Line - pb.Line
-		}
-		return pa.Column - pb.Column
-	})
+	sortByPos(names, func(name string) Pos { return uses[name].pos })
 	for _, name := range names {
 		if slices.ContainsFunc(args, func(a Arg) bool { return a.Name == name }) {
 			continue
@@ -80,36 +74,39 @@ func templateArgs(text string) []string {
 	}
 	seen := map[string]bool{}
 	var walk func(n parse.Node)
+	list := func(l *parse.ListNode) {
+		if l != nil {
+			for _, c := range l.Nodes {
+				walk(c)
+			}
+		}
+	}
+	pipe := func(p *parse.PipeNode) {
+		if p != nil {
+			for _, c := range p.Cmds {
+				walk(c)
+			}
+		}
+	}
+	branch := func(b *parse.BranchNode) {
+		pipe(b.Pipe)
+		list(b.List)
+		list(b.ElseList)
+	}
 	walk = func(n parse.Node) {
 		switch n := n.(type) {
 		case *parse.ListNode:
-			if n == nil {
-				return
-			}
-			for _, c := range n.Nodes {
-				walk(c)
-			}
+			list(n)
 		case *parse.ActionNode:
-			walk(n.Pipe)
+			pipe(n.Pipe)
 		case *parse.IfNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
+			branch(&n.BranchNode)
 		case *parse.RangeNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
+			branch(&n.BranchNode)
 		case *parse.WithNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
+			branch(&n.BranchNode)
 		case *parse.PipeNode:
-			if n == nil {
-				return
-			}
-			for _, c := range n.Cmds {
-				walk(c)
-			}
+			pipe(n)
 		case *parse.CommandNode:
 			if len(n.Args) == 3 {
 				if id, ok := n.Args[0].(*parse.IdentifierNode); ok && id.Ident == "index" {
@@ -129,6 +126,6 @@ func templateArgs(text string) []string {
 			}
 		}
 	}
-	walk(t.Tree.Root)
+	list(t.Tree.Root)
 	return sortedKeys(seen)
 }
