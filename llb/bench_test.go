@@ -63,11 +63,14 @@ func BenchmarkDefinition100Builds(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		in := Input{
+		p, err := NewPlan(Config{
 			File: r, Context: bk.Local("context"), Builder: bk.Image(r.Go.Image, bk.Platform(amd64)),
-			BuildPlatform: amd64, TargetPlatform: amd64, Values: v, Epoch: epoch, GoEnv: r.GoEnv(nil),
+			BuildPlatform: amd64, Values: v, Epoch: epoch, Env: r.GoEnv(nil),
+		})
+		if err != nil {
+			b.Fatal(err)
 		}
-		res, err := Image(in, "all")
+		res, err := p.Target(Platform{Target: amd64}, "all", "")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -16,8 +16,8 @@ import (
 // BinariesTarget is the target that exports just the binaries.
 const BinariesTarget = "binaries"
 
-// Binaries builds every binary for in.TargetPlatform into one directory.
-func Binaries(in Input) (*Result, error) {
+// Binaries builds every binary for in.Target into one directory.
+func buildBinaries(in input) (*Result, error) {
 	in, genv, err := in.forPlatform()
 	if err != nil {
 		return nil, err
@@ -38,17 +38,17 @@ func Binaries(in Input) (*Result, error) {
 			outs = append(outs, bin.State)
 		} else {
 			outs = append(outs, bk.Scratch().File(bk.Copy(bin.State, bin.File, "/"+bin.Build.Binary),
-				bk.WithCustomNamef("[%s %s] %s", bin.Build.ID, platforms.FormatAll(in.TargetPlatform), bin.Build.Binary)))
+				bk.WithCustomNamef("[%s %s] %s", bin.Build.ID, platforms.FormatAll(in.Target), bin.Build.Binary)))
 		}
 	}
 	if len(outs) == 0 {
-		return nil, fmt.Errorf("no build is for %s: their platforms leave it out", platforms.FormatAll(in.TargetPlatform))
+		return nil, fmt.Errorf("no build is for %s: their platforms leave it out", platforms.FormatAll(in.Target))
 	}
 	var c dockerspec.DockerOCIImage
 	c.Platform = in.platform()
 	c.RootFS.Type = "layers"
 	return &Result{
-		Rootfs:   bk.Merge(outs, bk.WithCustomNamef("[%s %s] collect binaries", BinariesTarget, platforms.FormatAll(in.TargetPlatform))),
+		Rootfs:   bk.Merge(outs, bk.WithCustomNamef("[%s %s] collect binaries", BinariesTarget, platforms.FormatAll(in.Target))),
 		Config:   c,
 		Binaries: bins,
 	}, nil

@@ -18,12 +18,12 @@ func CacheID(ns, id string) string {
 	return id
 }
 
-func (in Input) cacheMount(dest, id string) bk.RunOption {
+func (in input) cacheMount(dest, id string) bk.RunOption {
 	return in.cacheMountFrom(dest, id, bk.Scratch())
 }
 
 // cacheMountFrom is a shared cache mount that starts from base; BuildKit
 // keeps one such mount per id and base.
-func (in Input) cacheMountFrom(dest, id string, base bk.State) bk.RunOption {
+func (in input) cacheMountFrom(dest, id string, base bk.State) bk.RunOption {
 	return bk.AddMount(dest, base, bk.AsPersistentCacheDir(CacheID(in.CacheNS, id), bk.CacheMountShared))
 }

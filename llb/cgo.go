@@ -58,8 +58,8 @@ func CgoPlatforms() []string {
 
 // native reports whether the target platform runs the build platform's code,
 // so that the builder's own C compiler serves.
-func (in Input) native() bool {
-	b, t := platforms.Normalize(in.BuildPlatform), platforms.Normalize(in.TargetPlatform)
+func (in input) native() bool {
+	b, t := platforms.Normalize(in.BuildPlatform), platforms.Normalize(in.Target)
 	if b.Architecture != t.Architecture {
 		return false
 	}
@@ -71,36 +71,35 @@ func (in Input) native() bool {
 func externalLink(b *spec.Build) bool { return b.Cgo || b.Pie }
 
 // checkExternal returns why b cannot be linked externally for the target, or nil.
-func (in Input) checkExternal(i int, b *spec.Build) error {
-	target := platforms.FormatAll(platforms.Normalize(in.TargetPlatform))
-	field := fmt.Sprintf("builds[%d]", i)
-	if b.Pie && !slices.Contains(pieArches, platforms.Normalize(in.TargetPlatform).Architecture) {
-		return in.fieldError(field+".pie", fmt.Sprintf("pie is supported for linux/%s, not %s; restrict the build with platforms", strings.Join(pieArches, ", linux/"), target))
+func (in input) checkExternal(b *spec.Build) error {
+	target := platforms.FormatAll(platforms.Normalize(in.Target))
+	if b.Pie && !slices.Contains(pieArches, platforms.Normalize(in.Target).Architecture) {
+		return in.fieldError(b.Path().Dot("pie"), fmt.Sprintf("pie is supported for linux/%s, not %s; restrict the build with platforms", strings.Join(pieArches, ", linux/"), target))
 	}
-	if _, ok := crossCCs[ccKey(in.TargetPlatform)]; !ok && !in.native() {
+	if _, ok := crossCCs[ccKey(in.Target)]; !ok && !in.native() {
 		what := "cgo"
 		if !b.Cgo {
 			what = "pie"
 		}
-		return in.fieldError(field+"."+what, fmt.Sprintf("%s needs a C toolchain for %s, and gobuild has none for it; %s: true builds for %s; restrict the build with platforms", what, target, what, strings.Join(CgoPlatforms(), ", ")))
+		return in.fieldError(b.Path().Dot(what), fmt.Sprintf("%s needs a C toolchain for %s, and gobuild has none for it; %s: true builds for %s; restrict the build with platforms", what, target, what, strings.Join(CgoPlatforms(), ", ")))
 	}
 	return nil
 }
 
-func (in Input) fieldError(field, msg string) error {
-	return spec.Errors{&spec.Error{File: in.File.Filename(), Pos: in.File.Pos(field), Field: field, Msg: msg}}
+func (in input) fieldError(field spec.Path, msg string) error {
+	return spec.Errors{&spec.Error{File: in.File.Filename(), Pos: in.File.Pos(string(field)), Field: string(field), Msg: msg}}
 }
 
 // cToolchain is the builder with a C compiler for the target platform and
 // the CC that names it: the builder's own gcc when the target is native,
 // else Debian's cross gcc, installed in cached steps (shared by every build
 // and independent of the module, so they run once per builder image).
-func (in Input) cToolchain() (bk.State, string) {
+func (in input) cToolchain() (bk.State, string) {
 	if in.native() {
 		return in.Builder, "gcc"
 	}
-	cc := crossCCs[ccKey(in.TargetPlatform)]
-	plat := platforms.FormatAll(platforms.Normalize(in.TargetPlatform))
+	cc := crossCCs[ccKey(in.Target)]
+	plat := platforms.FormatAll(platforms.Normalize(in.Target))
 	apt := append([]bk.RunOption{bk.AddEnv("DEBIAN_FRONTEND", "noninteractive")}, in.step(CgoStep, "")...)
 	update := in.Builder.Run(append(apt,
 		bk.Args([]string{"apt-get", "update"}),
@@ -113,11 +112,11 @@ func (in Input) cToolchain() (bk.State, string) {
 }
 
 // forTarget reports whether b builds for the target platform.
-func (in Input) forTarget(b *spec.Build) bool {
+func (in input) forTarget(b *spec.Build) bool {
 	if len(b.Platforms) == 0 {
 		return true
 	}
-	t := platforms.Normalize(in.TargetPlatform)
+	t := platforms.Normalize(in.Target)
 	for _, s := range b.Platforms {
 		p, err := platforms.Parse(s)
 		if err != nil {

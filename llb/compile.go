@@ -4,7 +4,6 @@
 package llb
 
 import (
-	"fmt"
 	"maps"
 	"path"
 	"slices"
@@ -74,7 +73,7 @@ func buildTags(b *spec.Build) []string {
 // one go build, as `go build -o dir/ ./cmd/a ./cmd/b` would: their common
 // packages compile once and the links run in parallel, where separate go
 // builds would each compile them.
-func (in Input) compileAll(builds []*spec.Build, genv []string, tested bool) ([]Binary, error) {
+func (in input) compileAll(builds []*spec.Build, genv []string, tested bool) ([]Binary, error) {
 	outs := make([]Binary, len(builds))
 	for _, g := range compileGroups(builds) {
 		group := make([]*spec.Build, len(g))
@@ -144,12 +143,19 @@ func groupKey(b *spec.Build) string {
 // group's binaries by the names go build gives them. With tested, the
 // compile waits for the test target and runs only when it passed. Its build
 // cache mount starts from the dependency layer (see deps).
-func (in Input) compile(group []*spec.Build, genv []string, tested bool) (bk.State, error) {
+func (in input) compile(group []*spec.Build, genv []string, tested bool) (bk.State, error) {
 	b := group[0]
-	i := slices.IndexFunc(in.File.Builds, func(x spec.Build) bool { return x.ID == b.ID })
-	root, common, err := in.goBuild(i, b, genv)
+	root, common, env, err := in.goBuild(b, genv)
 	if err != nil {
 		return bk.State{}, err
+	}
+	// The go build cache: the dependency layers, one per module (modgraph.go)
+	// or one for all (deps.go).
+	var cache []bk.RunOption
+	if layers, ok := in.moduleLayers(b, root, env); ok {
+		cache = append([]bk.RunOption{in.cacheMount(buildCache, BuildCacheID)}, in.moduleCacheReads(layers)...)
+	} else {
+		cache = []bk.RunOption{in.cacheMountFrom(buildCache, BuildCacheID, in.deps(b, root, common))}
 	}
 	var ids, mains []string
 	for _, m := range group {
@@ -164,45 +170,44 @@ func (in Input) compile(group []*spec.Build, genv []string, tested bool) (bk.Sta
 	opts := []bk.RunOption{
 		bk.Args(args),
 		bk.AddMount(srcDir, in.sources(), bk.ForceNoOutput),
-		in.cacheMountFrom(buildCache, BuildCacheID, in.deps(b, root, common)),
-		bk.WithCustomNamef("[%s %s] go build %s", strings.Join(ids, ", "), platforms.FormatAll(in.TargetPlatform), strings.Join(mains, " ")),
 	}
+	opts = append(opts, cache...)
+	opts = append(opts, bk.WithCustomNamef("[%s %s] go build %s", strings.Join(ids, ", "), platforms.FormatAll(in.Target), strings.Join(mains, " ")))
 	opts = append(opts, common...)
 	if tested {
 		opts = append(opts, bk.AddMount(path.Join(toolDir, "tested"), in.tests(), bk.Readonly))
 	}
-	if in.List != nil {
-		opts = append(opts, bk.AddMount(path.Join(toolDir, "list"), *in.List, bk.Readonly))
+	if list := in.listState(); list != nil {
+		opts = append(opts, bk.AddMount(path.Join(toolDir, "list"), *list, bk.Readonly))
 	}
 	for _, m := range group {
-		j := slices.IndexFunc(in.File.Builds, func(x spec.Build) bool { return x.ID == m.ID })
-		opts = append(opts, in.step(m.ID, fmt.Sprintf("builds[%d]", j))...)
+		opts = append(opts, in.step(m.ID, m.Path())...)
 	}
 	return root.Run(opts...).AddMount(outDir, bk.Scratch()), nil
 }
 
 // goBuild returns the root file system go build runs on for b (the builder,
-// or it with a cross C toolchain) and the options every go build of b's
+// or it with a cross C toolchain), the options every go build of b's
 // packages shares: the working directory, the downloaded modules with no
-// network, the platform's and the build's environment.
-func (in Input) goBuild(i int, b *spec.Build, genv []string) (bk.State, []bk.RunOption, error) {
-	root := in.Builder
-	opts := []bk.RunOption{bk.Dir(in.workdir())}
-	opts = append(opts, in.offline()...)
+// network, and env (the platform's and the build's environment), which it
+// also returns alone.
+func (in input) goBuild(b *spec.Build, genv []string) (root bk.State, common, env []bk.RunOption, err error) {
+	root = in.Builder
 	for _, kv := range genv {
 		k, v, _ := strings.Cut(kv, "=")
-		opts = append(opts, bk.AddEnv(k, v))
+		env = append(env, bk.AddEnv(k, v))
 	}
 	if externalLink(b) {
-		if err := in.checkExternal(i, b); err != nil {
-			return root, nil, err
+		if err := in.checkExternal(b); err != nil {
+			return root, nil, nil, err
 		}
 		var cc string
 		root, cc = in.cToolchain()
-		opts = append(opts, bk.AddEnv("CGO_ENABLED", "1"), bk.AddEnv("CC", cc))
+		env = append(env, bk.AddEnv("CGO_ENABLED", "1"), bk.AddEnv("CC", cc))
 	}
 	for _, k := range slices.Sorted(maps.Keys(b.Env)) {
-		opts = append(opts, bk.AddEnv(k, b.Env[k]))
+		env = append(env, bk.AddEnv(k, b.Env[k]))
 	}
-	return root, opts, nil
+	common = append([]bk.RunOption{bk.Dir(in.workdir())}, in.offline()...)
+	return root, append(common, env...), env, nil
 }

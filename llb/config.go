@@ -19,7 +19,7 @@ const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // config is the image config for img on the target platform: a base
 // image's config (history and layers included) extended with img's, or a
 // new one on scratch.
-func (in Input) config(img *spec.Image) dockerspec.DockerOCIImage {
+func (in input) config(img *spec.Image) dockerspec.DockerOCIImage {
 	var c dockerspec.DockerOCIImage
 	var baseEnv []string
 	var labels map[string]string

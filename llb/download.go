@@ -16,12 +16,12 @@ import (
 
 // modFiles holds only what `go mod download` reads, so only these files
 // invalidate it.
-func (in Input) modFiles() bk.State {
+func (in input) modFiles() bk.State {
 	patterns := []string{path.Join(in.dir(), "go.mod"), path.Join(in.dir(), "go.sum")}
-	if in.Work != nil {
-		patterns = append(patterns, path.Join(in.Work.Dir, "go.work"), path.Join(in.Work.Dir, "go.work.sum"))
-		for _, u := range in.Work.Uses {
-			patterns = append(patterns, path.Join(in.Work.Dir, u, "go.mod"), path.Join(in.Work.Dir, u, "go.sum"))
+	if in.Module.Work != nil {
+		patterns = append(patterns, path.Join(in.Module.Work.Dir, "go.work"), path.Join(in.Module.Work.Dir, "go.work.sum"))
+		for _, u := range in.Module.Work.Uses {
+			patterns = append(patterns, path.Join(in.Module.Work.Dir, u, "go.mod"), path.Join(in.Module.Work.Dir, u, "go.sum"))
 		}
 	}
 	slices.Sort(patterns)
@@ -59,22 +59,33 @@ const (
 // netrc secret and the ssh agent. The /src mount is writable because go may
 // add to go.sum or go.work.sum; what it writes is dropped. A vendored module
 // downloads nothing: the layer is empty.
-func (in Input) download() bk.State {
-	if in.Vendor {
+//
+// When go.sum says what to fetch, the download is split (sumdownload.go).
+func (in input) download() bk.State {
+	if in.Module.Vendor {
 		return bk.Scratch()
+	}
+	if in.splitDownload() {
+		return in.sumDownloads()
 	}
 	opts := []bk.RunOption{
 		bk.Args([]string{"go", "mod", "download"}),
 		bk.Dir(in.workdir()),
 		bk.AddMount(srcDir, in.modFiles(), bk.ForceNoOutput),
-		bk.AddSecret(netrcPath, bk.SecretID(NetrcSecret), bk.SecretOptional, bk.SecretFileOpt(0, 0, 0o400)),
 		bk.WithCustomName("go mod download"),
 	}
+	opts = append(opts, in.fetchOpts()...)
+	return in.Builder.Run(opts...).AddMount(modCache, bk.Scratch())
+}
+
+// fetchOpts are the options of a step that fetches modules: the go
+// environment and the credentials (netrc, ssh).
+func (in input) fetchOpts() []bk.RunOption {
+	opts := []bk.RunOption{bk.AddSecret(netrcPath, bk.SecretID(NetrcSecret), bk.SecretOptional, bk.SecretFileOpt(0, 0, 0o400))}
 	opts = append(opts, in.toolEnv()...)
 	opts = append(opts, bk.AddEnv("NETRC", netrcPath))
 	opts = append(opts, in.sshOpts()...)
-	opts = append(opts, in.step(DownloadStep, "go")...)
-	return in.Builder.Run(opts...).AddMount(modCache, bk.Scratch())
+	return append(opts, in.step(DownloadStep, "go")...)
 }
 
 // sshOpts give the download step the ssh agent and make git fetch the
@@ -82,7 +93,7 @@ func (in Input) download() bk.State {
 // fixed prefix (host and path up to the first wildcard) is rewritten from
 // https:// to ssh://git@. Host keys are checked against the known_hosts
 // secret; there is no trust on first use.
-func (in Input) sshOpts() []bk.RunOption {
+func (in input) sshOpts() []bk.RunOption {
 	if !in.File.Go.SSH {
 		return nil
 	}
@@ -112,14 +123,14 @@ func (in Input) sshOpts() []bk.RunOption {
 
 // offline are the options of the go commands that run after the download:
 // no network, and the downloaded modules (see downloaded).
-func (in Input) offline() []bk.RunOption {
+func (in input) offline() []bk.RunOption {
 	return append([]bk.RunOption{bk.Network(bk.NetModeNone)}, in.downloaded()...)
 }
 
 // downloaded are the options of a go command that uses the downloaded
 // modules: mounted read-only, with the go environment and GOPROXY=off, so
 // that a module missing from them fails by name instead of by a DNS error.
-func (in Input) downloaded() []bk.RunOption {
+func (in input) downloaded() []bk.RunOption {
 	opts := []bk.RunOption{bk.AddMount(modCache, in.download(), bk.Readonly)}
 	opts = append(opts, in.toolEnv()...)
 	return append(opts, bk.AddEnv("GOPROXY", "off"))

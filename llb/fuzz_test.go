@@ -48,28 +48,33 @@ func FuzzDefinition(f *testing.F) {
 			t.Fatal(err)
 		}
 		builder := bk.Image(r.Go.Image, bk.Platform(amd64))
+		plan, err := NewPlan(Config{
+			File: r, Context: bk.Local("context"), Builder: builder,
+			BuildPlatform: amd64, Values: v, Epoch: epoch,
+			Env:     r.GoEnv(nil),
+			NoCache: func(step string) bool { return step == r.Builds[0].ID },
+			CacheNS: "ns",
+		})
+		if err != nil {
+			t.Fatalf("a resolved file's plan: %v", err)
+		}
+		list := plan.ListStep(targets)
+		if _, err := list.Marshal(context.Background()); err != nil {
+			t.Fatalf("marshal the list step: %v", err)
+		}
+		deps := map[string]DepGraph{}
 		for _, p := range targets {
-			in := Input{
-				File: r, Context: bk.Local("context"), Builder: builder,
-				BuildPlatform: amd64, TargetPlatform: p, Values: v, Epoch: epoch,
-				GoEnv:       r.GoEnv(nil),
-				SourceFiles: []string{"go.mod", "main.go"},
-				Imports:     map[string][]string{importsKey(&r.Builds[0], p): {"fmt"}},
-				NoCache:     func(step string) bool { return step == r.Builds[0].ID },
-				CacheNS:     "ns",
-				Base:        &Base{State: bk.Image("docker.io/library/alpine:3"), Config: &dockerspec.DockerOCIImage{}},
-			}
-			list := ListSources(in, targets)
-			in.List = &list
-			if _, err := list.Marshal(context.Background()); err != nil {
-				t.Fatalf("marshal the list step: %v", err)
-			}
+			deps[importsKey(&r.Builds[0], p)] = DepGraph{Packages: []string{"fmt"}}
+		}
+		plan = plan.WithListing(&Listing{Sources: []string{"go.mod", "main.go"}, Deps: deps, State: &list})
+		for _, p := range targets {
+			pl := Platform{Target: p, Base: &Base{State: bk.Image("docker.io/library/alpine:3"), Config: &dockerspec.DockerOCIImage{}}}
 			for _, n := range names {
 				name, err := TargetName(r, n, "gobuild.yaml")
 				if err != nil {
 					t.Fatalf("target %q of the file's own names: %v", n, err)
 				}
-				res, err := Target(in, name, "https://vuln.go.dev")
+				res, err := plan.Target(pl, name, "https://vuln.go.dev")
 				if err != nil {
 					continue // a platform the builds leave out, a pie on arm, ...
 				}

@@ -18,8 +18,8 @@ import (
 	"github.com/gobuild/gobuild/spec"
 )
 
-// Image builds the graph of the image named name for in.TargetPlatform.
-func Image(in Input, name string) (*Result, error) {
+// Image builds the graph of the image named name for in.Target.
+func buildImage(in input, name string) (*Result, error) {
 	in, genv, err := in.forPlatform()
 	if err != nil {
 		return nil, err
@@ -28,7 +28,7 @@ func Image(in Input, name string) (*Result, error) {
 	if img == nil {
 		return nil, fmt.Errorf("no image named %q", name)
 	}
-	plat := platforms.FormatAll(in.TargetPlatform)
+	plat := platforms.FormatAll(in.Target)
 	var layers []bk.State
 	// history describes each layer gobuild adds, by what it holds, so that
 	// the exporter does not fill it in from the name of the step that first
@@ -101,7 +101,7 @@ func Image(in Input, name string) (*Result, error) {
 }
 
 // fromBuilder copies p (a file or a directory) from the builder image.
-func (in Input) fromBuilder(name, p string) bk.State {
+func (in input) fromBuilder(name, p string) bk.State {
 	return bk.Scratch().File(
 		bk.Copy(in.Builder, p, p, &bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true, CreatedTime: ptr(in.epoch())}),
 		bk.WithCustomName(name),
@@ -111,7 +111,7 @@ func (in Input) fromBuilder(name, p string) bk.State {
 // baseFiles are what a scratch image needs for its user and programs:
 // /etc/passwd and /etc/group naming the image's user, a world-writable /tmp,
 // and the working directory.
-func (in Input) baseFiles(img *spec.Image) bk.State {
+func (in input) baseFiles(img *spec.Image) bk.State {
 	uid, gid, _ := strings.Cut(img.User, ":")
 	if gid == "" {
 		gid = uid
@@ -144,12 +144,12 @@ func (in Input) baseFiles(img *spec.Image) bk.State {
 
 // stamped copies all of st with the epoch as the time of every file and
 // directory.
-func (in Input) stamped(st bk.State) *bk.FileAction {
+func (in input) stamped(st bk.State) *bk.FileAction {
 	return bk.Copy(st, "/", "/", &bk.CopyInfo{CopyDirContentsOnly: true, CreatedTime: ptr(in.epoch())})
 }
 
 // copyFile copies images[].files[i] from the build context.
-func (in Input) copyFile(img *spec.Image, i int, f spec.ImageFile) bk.State {
+func (in input) copyFile(img *spec.Image, i int, f spec.ImageFile) bk.State {
 	ci := &bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true, AllowWildcard: false}
 	if f.Mode != "" {
 		m, _ := strconv.ParseUint(f.Mode, 8, 32)

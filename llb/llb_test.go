@@ -1,6 +1,7 @@
 package llb
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -29,7 +30,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 var arm64 = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
 
-func input(t *testing.T, src string, target ocispecs.Platform) Input {
+func testInput(t *testing.T, src string, target ocispecs.Platform) input {
 	t.Helper()
 	f, err := spec.Parse("gobuild.yaml", []byte(src))
 	if err != nil {
@@ -42,13 +43,16 @@ func input(t *testing.T, src string, target ocispecs.Platform) Input {
 	builder := bk.Image(r.Go.Image, bk.Platform(amd64)).
 		AddEnv("PATH", "/go/bin:/usr/local/go/bin:/usr/bin:/bin").
 		AddEnv("GOPATH", "/go")
-	return Input{
-		File:           r,
-		Context:        bk.Local("context", bk.SessionID("golden"), bk.SharedKeyHint("context")),
-		Builder:        builder,
-		BuildPlatform:  amd64,
-		TargetPlatform: target,
+	p, err := NewPlan(Config{
+		File:          r,
+		Context:       bk.Local("context", bk.SessionID("golden"), bk.SharedKeyHint("context")),
+		Builder:       builder,
+		BuildPlatform: amd64,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return p.input(Platform{Target: target})
 }
 
 func marshal(t *testing.T, res *Result, target ocispecs.Platform) *bk.Definition {
@@ -126,20 +130,20 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := input(t, tc.src, target)
+			in := testInput(t, tc.src, target)
 			in.Values = spec.Values{Version: "1.2.3", Commit: "abc123", Date: "2023-11-14T22:13:20Z", Args: map[string]string{"EXP": "arenas"}}
 			epoch := time.Unix(1700000000, 0)
 			in.Epoch = &epoch
 			if tc.name == "service" {
-				in.SourceFiles = []string{"cmd/migrate/main.go", "cmd/server/main.go", "go.mod", "go.sum", "internal/x/[odd]*.go"}
+				in.list = &Listing{Sources: []string{"cmd/migrate/main.go", "cmd/server/main.go", "go.mod", "go.sum", "internal/x/[odd]*.go"}}
 			}
 			var res *Result
 			if tc.image == BinariesTarget {
-				res, err = Binaries(in)
+				res, err = buildBinaries(in)
 			} else if tc.image == TestTarget {
-				res, err = Tests(in)
+				res, err = buildTests(in)
 			} else {
-				res, err = Image(in, tc.image)
+				res, err = buildImage(in, tc.image)
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -178,9 +182,9 @@ func TestDeterministic(t *testing.T) {
 	src := "builds:\n  - main: ./cmd/a\n  - main: ./cmd/b\n  - main: ./cmd/c\n"
 	var first digest.Digest
 	for i := 0; i < 20; i++ {
-		in := input(t, src, amd64)
+		in := testInput(t, src, amd64)
 		in.Labels = map[string]string{"z": "1", "a": "2", "m": "3"}
-		res, err := Image(in, "a")
+		res, err := buildImage(in, "a")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +201,7 @@ func TestDeterministic(t *testing.T) {
 func TestDownloadSharedAcrossPlatforms(t *testing.T) {
 	ops := map[string]map[digest.Digest]bool{}
 	for _, p := range []ocispecs.Platform{amd64, {OS: "linux", Architecture: "arm64"}} {
-		res, err := Image(input(t, "", p), "hello")
+		res, err := buildImage(testInput(t, "", p), "hello")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,9 +228,9 @@ func TestDownloadSharedAcrossPlatforms(t *testing.T) {
 }
 
 func TestCacheNamespace(t *testing.T) {
-	in := input(t, "", amd64)
+	in := testInput(t, "", amd64)
 	in.CacheNS = "team-a"
-	res, err := Image(in, "hello")
+	res, err := buildImage(in, "hello")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,8 +243,8 @@ func TestCacheNamespace(t *testing.T) {
 }
 
 func TestListSources(t *testing.T) {
-	in := input(t, "", amd64)
-	def, err := ListSources(in, []ocispecs.Platform{amd64, arm64}).Marshal(context.Background(), bk.Platform(amd64))
+	in := testInput(t, "", amd64)
+	def, err := listStep(in, []ocispecs.Platform{amd64, arm64}).Marshal(context.Background(), bk.Platform(amd64))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,15 +259,21 @@ func TestListSources(t *testing.T) {
 			t.Errorf("no %q in\n%s", want, tree)
 		}
 	}
-	if !strings.Contains(string(listfiles), "package main") {
-		t.Error("listfiles source is not embedded")
+	// The step that compiles listfiles writes its source, as it is in
+	// llb/listfiles, into the build: a stale or empty embed fails here.
+	src, err := os.ReadFile("listfiles/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mkfileData(t, def, "/listfiles.go"); !bytes.Equal(got, src) {
+		t.Errorf("the definition writes %d bytes to /listfiles.go, not the %d of llb/listfiles/main.go", len(got), len(src))
 	}
 
 	// With Tools (the frontend's own image), the list step mounts listfiles
 	// from it, and nothing compiles it.
 	tools := bk.Image("example.com/gobuild:1")
 	in.Tools = &tools
-	def, err = ListSources(in, []ocispecs.Platform{amd64}).Marshal(context.Background(), bk.Platform(amd64))
+	def, err = listStep(in, []ocispecs.Platform{amd64}).Marshal(context.Background(), bk.Platform(amd64))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,11 +297,11 @@ func TestListSources(t *testing.T) {
 }
 
 func TestServiceConfig(t *testing.T) {
-	in := input(t, serviceYAML, ocispecs.Platform{OS: "linux", Architecture: "arm64"})
+	in := testInput(t, serviceYAML, ocispecs.Platform{OS: "linux", Architecture: "arm64"})
 	in.Values = spec.Values{Version: "1.2.3", Args: map[string]string{"EXP": "x"}}
 	in.AutoLabels = map[string]string{"org.opencontainers.image.version": "1.2.3", "org.opencontainers.image.title": "auto"}
 	in.Labels = map[string]string{"team": "a"}
-	res, err := Image(in, "service")
+	res, err := buildImage(in, "service")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +326,7 @@ func TestServiceConfig(t *testing.T) {
 	}
 	// A template needing a build arg nobody passed fails, naming the field.
 	in.Values.Args = nil
-	if _, err := Image(in, "service"); err == nil || !strings.Contains(err.Error(), "builds[0].env.GOEXPERIMENT: build arg EXP is not set") {
+	if _, err := buildImage(in, "service"); err == nil || !strings.Contains(err.Error(), "builds[0].env.GOEXPERIMENT: build arg EXP is not set") {
 		t.Errorf("missing build arg: %v", err)
 	}
 }
@@ -350,9 +360,9 @@ func TestSymbolicMode(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	in := input(t, "images:\n  - cmd: [serve]\n    user: \"1000\"\n", ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"})
+	in := testInput(t, "images:\n  - cmd: [serve]\n    user: \"1000\"\n", ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"})
 	in.Labels = map[string]string{"org.example": "x"}
-	res, err := Image(in, "hello")
+	res, err := buildImage(in, "hello")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +382,7 @@ func TestConfig(t *testing.T) {
 }
 
 func TestUnknownImage(t *testing.T) {
-	if _, err := Image(input(t, "", amd64), "nope"); err == nil {
+	if _, err := buildImage(testInput(t, "", amd64), "nope"); err == nil {
 		t.Fatal("no error for an unknown image")
 	}
 }
@@ -391,7 +401,7 @@ func TestGoEnv(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		env, err := GoEnv(p)
+		env, err := platformEnv(p)
 		if err != nil {
 			t.Errorf("%s: %v", in, err)
 			continue
@@ -402,7 +412,7 @@ func TestGoEnv(t *testing.T) {
 	}
 	for _, in := range []string{"windows/amd64", "linux/mips", "linux/arm/v8", "linux/amd64/v9"} {
 		p, _ := platforms.Parse(in)
-		if _, err := GoEnv(p); err == nil {
+		if _, err := platformEnv(p); err == nil {
 			t.Errorf("%s: no error", in)
 		}
 	}
@@ -410,13 +420,13 @@ func TestGoEnv(t *testing.T) {
 
 // certs: false leaves the CA bundle out; tzdata: true adds the zoneinfo copy.
 func TestCertsAndTzdataSwitches(t *testing.T) {
-	in := input(t, serviceYAML, amd64)
+	in := testInput(t, serviceYAML, amd64)
 	in.Values = spec.Values{Args: map[string]string{"EXP": "x"}}
 	for name, want := range map[string]map[string]bool{
 		"service": {`"copy CA certificates"`: true, `"copy time zone database"`: true},
 		"migrate": {`"copy CA certificates"`: false, `"copy time zone database"`: false},
 	} {
-		res, err := Image(in, name)
+		res, err := buildImage(in, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -433,7 +443,7 @@ func TestCertsAndTzdataSwitches(t *testing.T) {
 // with the image's own settings on top; its cmd goes with a new entrypoint.
 func TestBaseImageConfig(t *testing.T) {
 	src := "images:\n  - base: distroless\n    env:\n      APP: x\n    labels:\n      own: y\n    expose: [\"8080\"]\n    annotations:\n      org.opencontainers.image.title: t {{.Arch}}\n"
-	in := input(t, src, amd64)
+	in := testInput(t, src, amd64)
 	in.Values = spec.Values{Version: "1"}
 	base := &dockerspec.DockerOCIImage{}
 	base.Config.Env = []string{"PATH=/base/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"}
@@ -444,7 +454,7 @@ func TestBaseImageConfig(t *testing.T) {
 	base.RootFS.DiffIDs = []digest.Digest{digest.FromString("layer")}
 	base.History = []ocispecs.History{{CreatedBy: "base"}}
 	in.Base = &Base{State: bk.Image("gcr.io/distroless/static-debian13@sha256:" + strings.Repeat("a", 64)), Config: base}
-	res, err := Image(in, "hello")
+	res, err := buildImage(in, "hello")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,7 +491,7 @@ func TestBaseImageConfig(t *testing.T) {
 		t.Errorf("the base is not merged in:\n%s", tree)
 	}
 	in.Base = nil
-	if _, err := Image(in, "hello"); err == nil {
+	if _, err := buildImage(in, "hello"); err == nil {
 		t.Error("no error for a base that was not loaded")
 	}
 }
@@ -490,10 +500,10 @@ func TestBaseImageConfig(t *testing.T) {
 // directory, the download sees every used module's go.mod and go.sum, and
 // go.env reaches every go command.
 func TestWorkspace(t *testing.T) {
-	in := input(t, "go:\n  dir: services/api\n  env:\n    GOFLAGS: -mod=readonly\n", amd64)
-	in.Work = &Work{Dir: ".", Uses: []string{"services/api", "lib"}}
-	in.GoEnv = in.File.GoEnv(map[string]string{"GOPROXY": "https://proxy.example"})
-	res, err := Image(in, "hello")
+	in := testInput(t, "go:\n  dir: services/api\n  env:\n    GOFLAGS: -mod=readonly\n", amd64)
+	in.Module.Work = &spec.Workspace{Dir: ".", Uses: []string{"services/api", "lib"}}
+	in.Env = in.File.GoEnv(map[string]string{"GOPROXY": "https://proxy.example"})
+	res, err := buildImage(in, "hello")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,6 +531,34 @@ func TestWorkspace(t *testing.T) {
 }
 
 // execs are the exec ops of def, by their custom name.
+// mkfileData is what the file op of def that makes name writes to it.
+// packageGraphs are the dependency graphs of the list step as an older
+// listfiles wrote them: the packages only, no module graph.
+func packageGraphs(imports map[string][]string) map[string]DepGraph {
+	deps := map[string]DepGraph{}
+	for k, pkgs := range imports {
+		deps[k] = DepGraph{Packages: pkgs}
+	}
+	return deps
+}
+
+func mkfileData(t *testing.T, def *bk.Definition, name string) []byte {
+	t.Helper()
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range op.GetFile().GetActions() {
+			if mk := a.GetMkfile(); mk != nil && mk.Path == name {
+				return mk.Data
+			}
+		}
+	}
+	t.Fatalf("no file op makes %s", name)
+	return nil
+}
+
 func execs(t *testing.T, def *bk.Definition) map[string]*pb.ExecOp {
 	t.Helper()
 	m := map[string]*pb.ExecOp{}
@@ -543,8 +581,8 @@ func execs(t *testing.T, def *bk.Definition) map[string]*pb.ExecOp {
 // every other go command runs with no network and GOPROXY=off, reading the
 // downloaded modules from the download's output, not from a cache mount.
 func TestOffline(t *testing.T) {
-	in := input(t, "test: {}\nimages:\n  - name: hello\n    tests: true\n", amd64)
-	res, err := Image(in, "hello")
+	in := testInput(t, "test: {}\nimages:\n  - name: hello\n    tests: true\n", amd64)
+	res, err := buildImage(in, "hello")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -610,9 +648,9 @@ func TestOffline(t *testing.T) {
 // go.ssh gives the download the ssh agent, the known_hosts secret, strict
 // host key checking and git URL rewrites for the private patterns' prefixes.
 func TestSSH(t *testing.T) {
-	in := input(t, "go:\n  private: [github.com/acme/*, gitlab.example.com, github.com/acme/tools]\n  ssh: true\n", amd64)
-	in.GoEnv = in.File.GoEnv(nil)
-	res, err := Image(in, "hello")
+	in := testInput(t, "go:\n  private: [github.com/acme/*, gitlab.example.com, github.com/acme/tools]\n  ssh: true\n", amd64)
+	in.Env = in.File.GoEnv(nil)
+	res, err := buildImage(in, "hello")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -653,9 +691,9 @@ func TestSSH(t *testing.T) {
 
 // A vendored module downloads nothing.
 func TestVendorSkipsDownload(t *testing.T) {
-	in := input(t, "", amd64)
-	in.Vendor = true
-	res, err := Image(in, "hello")
+	in := testInput(t, "", amd64)
+	in.Module.Vendor = true
+	res, err := buildImage(in, "hello")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -699,21 +737,24 @@ func TestExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := Input{
-			File:           r,
-			Context:        bk.Local("context", bk.SessionID("golden"), bk.SharedKeyHint("context")),
-			Builder:        bk.Image(r.Go.Image, bk.Platform(amd64)).AddEnv("PATH", "/go/bin:/usr/local/go/bin:/usr/bin:/bin"),
-			BuildPlatform:  amd64,
-			TargetPlatform: amd64,
-			Values:         spec.Values{Version: "1.2.3", Commit: "abc123", Date: "2023-11-14T22:13:20Z"},
-			GoEnv:          r.GoEnv(nil),
+		cfg := Config{
+			File:          r,
+			Context:       bk.Local("context", bk.SessionID("golden"), bk.SharedKeyHint("context")),
+			Builder:       bk.Image(r.Go.Image, bk.Platform(amd64)).AddEnv("PATH", "/go/bin:/usr/local/go/bin:/usr/bin:/bin"),
+			BuildPlatform: amd64,
+			Values:        spec.Values{Version: "1.2.3", Commit: "abc123", Date: "2023-11-14T22:13:20Z"},
+			Env:           r.GoEnv(nil),
 		}
 		if work, err := os.ReadFile(filepath.Join(dir, "go.work")); err == nil {
 			uses, err := spec.ParseGoWork("go.work", work)
 			if err != nil {
 				t.Fatal(err)
 			}
-			in.Work = &Work{Dir: ".", Uses: uses}
+			cfg.Module.Work = &spec.Workspace{Dir: ".", Uses: uses}
+		}
+		plan, err := NewPlan(cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
 		targets := []string{BinariesTarget}
 		for _, im := range r.Images {
@@ -721,17 +762,11 @@ func TestExamples(t *testing.T) {
 		}
 		for _, target := range targets {
 			t.Run(name+"/"+target, func(t *testing.T) {
-				in := in
-				var res *Result
-				var err error
-				if target == BinariesTarget {
-					res, err = Binaries(in)
-				} else {
-					if ref := r.Image(target).BaseRef(); ref != "" {
-						in.Base = &Base{State: bk.Image(ref, bk.Platform(amd64)), Config: &dockerspec.DockerOCIImage{}}
-					}
-					res, err = Image(in, target)
+				pl := Platform{Target: amd64}
+				if im := r.Image(target); im != nil && im.BaseRef() != "" {
+					pl.Base = &Base{State: bk.Image(im.BaseRef(), bk.Platform(amd64)), Config: &dockerspec.DockerOCIImage{}}
 				}
+				res, err := plan.Target(pl, target, "")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -757,7 +792,7 @@ func TestCgoAndPlatformErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = Image(input(t, tc.src, p), "hello")
+		_, err = buildImage(testInput(t, tc.src, p), "hello")
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s on %s:\n got  %v\n want %s", tc.src, tc.platform, err, tc.want)
 		}
@@ -769,7 +804,7 @@ func TestCgoAndPlatformErrors(t *testing.T) {
 // filename opt.
 func TestErrorsNameTheUsersFile(t *testing.T) {
 	src := "builds:\n  - cgo: true\n"
-	in := input(t, src, ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v6"})
+	in := testInput(t, src, ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v6"})
 	f, err := spec.Parse("ci/custom.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -777,7 +812,7 @@ func TestErrorsNameTheUsersFile(t *testing.T) {
 	if in.File, err = f.Resolve("ci/custom.yaml", spec.Module{Path: "example.com/hello", Go: "1.26"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Image(in, "hello")
+	_, err = buildImage(in, "hello")
 	if err == nil || !strings.HasPrefix(err.Error(), "ci/custom.yaml:2:10: builds[0].cgo: ") {
 		t.Errorf("got %v, want an error at ci/custom.yaml:2:10", err)
 	}
@@ -787,9 +822,9 @@ func TestErrorsNameTheUsersFile(t *testing.T) {
 // on every build (the database changes, the code may not) over the
 // downloaded modules, with the database URL it is given.
 func TestVulncheck(t *testing.T) {
-	in := input(t, "vulncheck:\n  packages: [./cmd/...]\n  version: v1.8.0\n", amd64)
-	in.GoEnv = map[string]string{"GOPROXY": "https://proxy.example", "GOFLAGS": "-mod=mod"}
-	res, err := Vulncheck(in, "http://127.0.0.1:8080")
+	in := testInput(t, "vulncheck:\n  packages: [./cmd/...]\n  version: v1.8.0\n", amd64)
+	in.Env = map[string]string{"GOPROXY": "https://proxy.example", "GOFLAGS": "-mod=mod"}
+	res, err := buildVulncheck(in, "http://127.0.0.1:8080")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -840,9 +875,9 @@ func TestNoCacheFilter(t *testing.T) {
 		{[]string{"b", "test"}, []string{"[b linux/arm64] go build ./cmd/b", "[test] go test ./...", "[test] go vet ./..."}},
 		{[]string{"cgo"}, []string{"[cgo linux/arm64] apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross", "[cgo linux/arm64] apt-get update"}},
 	} {
-		in := input(t, src, arm64)
+		in := testInput(t, src, arm64)
 		in.NoCache = func(step string) bool { return slices.Contains(tc.filter, step) }
-		res, err := Image(in, "x")
+		res, err := buildImage(in, "x")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -863,7 +898,7 @@ func TestNoCacheFilter(t *testing.T) {
 			t.Errorf("filter %v: execs ignoring the cache %q, want %q", tc.filter, got, tc.want)
 		}
 	}
-	in := input(t, src, arm64)
+	in := testInput(t, src, arm64)
 	if got, want := Steps(in.File), []string{"download", "list", "cgo", "deps", "a", "b"}; !slices.Equal(got, want) {
 		t.Errorf("Steps = %v, want %v", got, want)
 	}
@@ -876,11 +911,10 @@ func TestNoCacheFilter(t *testing.T) {
 func TestDeps(t *testing.T) {
 	src := "builds:\n  - main: ./cmd/a\n    ldflags: ['-X main.v={{.Version}}']\n  - main: ./cmd/b\n    tags: [x]\n    gcflags: ['-N']\n"
 	build := func(version string, sources []string, imports map[string][]string, p ocispecs.Platform) map[string]string {
-		in := input(t, src, p)
+		in := testInput(t, src, p)
 		in.Values.Version = version
-		in.SourceFiles = sources
-		in.Imports = imports
-		res, err := Binaries(in)
+		in.list = &Listing{Sources: sources, Deps: packageGraphs(imports)}
+		res, err := buildBinaries(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -920,9 +954,9 @@ func TestDeps(t *testing.T) {
 		t.Errorf("with no imports listed there should be no dependency step: %v", none)
 	}
 
-	in := input(t, src, arm64)
-	in.Imports = imports
-	res, err := Binaries(in)
+	in := testInput(t, src, arm64)
+	in.list = &Listing{Deps: packageGraphs(imports)}
+	res, err := buildBinaries(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -996,8 +1030,8 @@ images:
   - name: all
     builds: [api, worker, debug, root, other, c]
 `
-	in := input(t, src, arm64)
-	res, err := Image(in, "all")
+	in := testInput(t, src, arm64)
+	res, err := buildImage(in, "all")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1048,7 +1082,7 @@ images:
 	if got, want := copies(def), []string{"/api -> /usr/local/bin/api", "/worker -> /usr/local/bin/work"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("image copies %q, want %q", got, want)
 	}
-	bins, err := Binaries(in)
+	bins, err := buildBinaries(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1065,7 +1099,7 @@ images:
 	// the same definition.
 	first := digestOf(def)
 	for i := 0; i < 20; i++ {
-		again, err := Image(input(t, src, arm64), "all")
+		again, err := buildImage(testInput(t, src, arm64), "all")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1081,10 +1115,10 @@ images:
 // another image's, and the digest would depend on the daemon's cache.
 func TestImageHistory(t *testing.T) {
 	src := "images:\n  - name: app\n    tzdata: true\n    files:\n      - src: a.txt\n        dst: /etc/a.txt\n"
-	in := input(t, src, amd64)
+	in := testInput(t, src, amd64)
 	epoch := time.Unix(1700000000, 0)
 	in.Epoch = &epoch
-	res, err := Image(in, "app")
+	res, err := buildImage(in, "app")
 	if err != nil {
 		t.Fatal(err)
 	}

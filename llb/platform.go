@@ -16,9 +16,9 @@ import (
 
 var goArches = spec.Arches
 
-// GoEnv is the GOOS/GOARCH (and GOARM/GOAMD64) environment that makes the Go
+// platformEnv is the GOOS/GOARCH (and GOARM/GOAMD64) environment that makes the Go
 // compiler on the build platform target p, sorted by name.
-func GoEnv(p ocispecs.Platform) ([]string, error) {
+func platformEnv(p ocispecs.Platform) ([]string, error) {
 	p = platforms.Normalize(p)
 	if p.OS != "linux" {
 		return nil, fmt.Errorf("platform %s is not supported: gobuild builds linux images (linux/%s)", platforms.FormatAll(p), strings.Join(goArches, ", linux/"))

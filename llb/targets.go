@@ -37,17 +37,17 @@ func TargetName(f *spec.File, target, filename string) (string, error) {
 }
 
 // Target builds the graph of the target name (from TargetName) for
-// in.TargetPlatform; vulnDB is the database the vulncheck target reads.
-func Target(in Input, name, vulnDB string) (*Result, error) {
+// in.Target; vulnDB is the database the vulncheck target reads.
+func buildTarget(in input, name, vulnDB string) (*Result, error) {
 	switch name {
 	case BinariesTarget:
-		return Binaries(in)
+		return buildBinaries(in)
 	case TestTarget:
-		return Tests(in)
+		return buildTests(in)
 	case VulncheckTarget:
-		return Vulncheck(in, vulnDB)
+		return buildVulncheck(in, vulnDB)
 	}
-	return Image(in, name)
+	return buildImage(in, name)
 }
 
 // Step names, for --no-cache-filter. Each build's compile is named by the
@@ -70,10 +70,10 @@ func Steps(f *spec.File) []string {
 
 // step is what every exec of the named step gets: the lines of field (when
 // known) and IgnoreCache when --no-cache-filter names the step.
-func (in Input) step(name, field string) []bk.RunOption {
+func (in input) step(name string, field spec.Path) []bk.RunOption {
 	var opts []bk.RunOption
 	if in.Locate != nil && field != "" {
-		if loc := in.Locate(field); loc != nil {
+		if loc := in.Locate(string(field)); loc != nil {
 			opts = append(opts, loc)
 		}
 	}

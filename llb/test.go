@@ -19,7 +19,7 @@ const TestTarget = "test"
 // (loopback only). A failing vet or test fails
 // the build and its output shows in BuildKit's progress. The returned
 // state is empty; depending on it orders a step after the tests passed.
-func (in Input) tests() bk.State {
+func (in input) tests() bk.State {
 	t := in.File.Test
 	run := func(root bk.State, name string, args []string) bk.ExecState {
 		opts := []bk.RunOption{
@@ -47,7 +47,7 @@ func (in Input) tests() bk.State {
 
 // Tests builds the test target's graph: an empty result that exists only
 // when vet and the tests pass.
-func Tests(in Input) (*Result, error) {
+func buildTests(in input) (*Result, error) {
 	in, _, err := in.forPlatform()
 	if err != nil {
 		return nil, err

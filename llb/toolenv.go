@@ -12,10 +12,10 @@ import (
 
 // toolEnv is the environment of the go commands gobuild runs on the
 // module: go.env and the GO* build args, then what gobuild owns.
-func (in Input) toolEnv() []bk.RunOption {
+func (in input) toolEnv() []bk.RunOption {
 	var opts []bk.RunOption
-	for _, k := range slices.Sorted(maps.Keys(in.GoEnv)) {
-		opts = append(opts, bk.AddEnv(k, in.GoEnv[k]))
+	for _, k := range slices.Sorted(maps.Keys(in.Env)) {
+		opts = append(opts, bk.AddEnv(k, in.Env[k]))
 	}
 	return append(opts, ownEnv()...)
 }

@@ -21,7 +21,7 @@ var proxyEnv = []string{"GOINSECURE", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GO
 // govulncheck installs golang.org/x/vuln/cmd/govulncheck at the file's
 // version in a step of its own, cached by the builder, the version and the
 // proxy settings. It returns a state holding /govulncheck.
-func (in Input) govulncheck() bk.State {
+func (in input) govulncheck() bk.State {
 	v := in.File.Vulncheck.Version
 	opts := []bk.RunOption{
 		bk.Args([]string{"go", "install", "golang.org/x/vuln/cmd/govulncheck@" + v}),
@@ -31,7 +31,7 @@ func (in Input) govulncheck() bk.State {
 		bk.WithCustomNamef("[vulncheck] go install golang.org/x/vuln/cmd/govulncheck@%s", v),
 	}
 	for _, k := range proxyEnv {
-		if val, ok := in.GoEnv[k]; ok {
+		if val, ok := in.Env[k]; ok {
 			opts = append(opts, bk.AddEnv(k, val))
 		}
 	}
@@ -48,7 +48,7 @@ func (in Input) govulncheck() bk.State {
 // it runs again on every build: the database changes while the code does
 // not. Known vulnerabilities in code the module calls fail the build, with
 // govulncheck's report in the output.
-func Vulncheck(in Input, db string) (*Result, error) {
+func buildVulncheck(in input, db string) (*Result, error) {
 	in, _, err := in.forPlatform()
 	if err != nil {
 		return nil, err
