@@ -5,11 +5,9 @@
 package llb
 
 import (
-	"encoding/json"
 	"path"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/containerd/platforms"
 	bk "github.com/moby/buildkit/client/llb"
@@ -34,18 +32,13 @@ import (
 //     every dependency already, and on a warm machine the mount keeps the
 //     module's own packages from one edit to the next as before.
 //
-// The list of packages comes from the list step (ListSources), computed per
+// The list of packages comes from the list step (listStep), computed per
 // platform and compile flags, so the dependency step runs again only when an
 // import, go.mod or go.sum changes. It is only a cache: a package it misses
 // is compiled by the compile step.
 
 // DepsStep names the dependency steps, for --no-cache-filter.
 const DepsStep = "deps"
-
-// ImportsFile is where the state ListSources returns holds, as JSON, the
-// packages each build imports from outside the module (by importsKey); the
-// frontend passes them back as Input.Imports.
-const ImportsFile = "/imports.json"
 
 // depsFlags are the go build flags of b that change how packages are
 // compiled, so the dependency step compiles them as the build does. Flags
@@ -91,25 +84,17 @@ func importsKey(b *spec.Build, p ocispecs.Platform) string {
 	return platforms.FormatAll(platforms.Normalize(p)) + " CGO_ENABLED=" + cgo + " " + strings.Join(depsFlags(b), " ")
 }
 
-// importsConfig is one configuration for listfiles -imports.
-type importsConfig struct {
-	Key   string   `json:"key"`
-	Mains []string `json:"mains"`
-	Env   []string `json:"env"`
-	Flags []string `json:"flags"`
-}
-
 // importsConfigs are the configurations whose imports the list step lists:
 // one per target platform and set of compile flags, with the main packages
 // of every build compiled so.
 func importsConfigs(f *spec.File, targets []ocispecs.Platform) []importsConfig {
 	var cs []importsConfig
 	for _, p := range targets {
-		genv, err := GoEnv(p)
+		genv, err := platformEnv(p)
 		if err != nil {
 			continue // the platform's build reports it
 		}
-		in := Input{File: f, TargetPlatform: p}
+		in := input{Config: Config{File: f}, Platform: Platform{Target: p}}
 		for i := range f.Builds {
 			b := &f.Builds[i]
 			if !in.forTarget(b) {
@@ -134,11 +119,11 @@ func importsConfigs(f *spec.File, targets []ocispecs.Platform) []importsConfig {
 }
 
 // deps returns the dependency layer of b on the target platform: a Go
-// build cache holding the packages in.Imports lists for it, compiled on root
+// build cache holding the packages the list step found b imports, compiled on root
 // with the options of b's compile (common) and b's compile flags. With no
 // imports listed it is empty.
-func (in Input) deps(b *spec.Build, root bk.State, common []bk.RunOption) bk.State {
-	pkgs := in.Imports[importsKey(b, in.TargetPlatform)]
+func (in input) deps(b *spec.Build, root bk.State, common []bk.RunOption) bk.State {
+	pkgs := in.depGraph(b).Packages
 	if len(pkgs) == 0 {
 		return bk.Scratch()
 	}
@@ -146,7 +131,7 @@ func (in Input) deps(b *spec.Build, root bk.State, common []bk.RunOption) bk.Sta
 	opts := []bk.RunOption{
 		bk.Args(args),
 		bk.AddMount(srcDir, in.depsSources(), bk.ForceNoOutput),
-		bk.WithCustomNamef("[deps %s] go build %d packages", platforms.FormatAll(in.TargetPlatform), len(pkgs)),
+		bk.WithCustomNamef("[deps %s] go build %d packages", platforms.FormatAll(in.Target), len(pkgs)),
 	}
 	opts = append(opts, common...)
 	opts = append(opts, in.step(DepsStep, "")...)
@@ -156,21 +141,15 @@ func (in Input) deps(b *spec.Build, root bk.State, common []bk.RunOption) bk.Sta
 // depsSources is what the dependency step sees of the context: go.mod and
 // go.sum (with a go.work, those of its modules), and vendor/ when the
 // module vendors.
-func (in Input) depsSources() bk.State {
-	if !in.Vendor {
+func (in input) depsSources() bk.State {
+	if !in.Module.Vendor {
 		return in.modFiles()
 	}
 	vendor := path.Join(in.dir(), "vendor")
-	if in.Work != nil {
-		vendor = path.Join(in.Work.Dir, "vendor")
+	if in.Module.Work != nil {
+		vendor = path.Join(in.Module.Work.Dir, "vendor")
 	}
 	return bk.Merge([]bk.State{in.modFiles(), bk.Scratch().File(bk.Copy(in.Context, vendor, vendor, &bk.CopyInfo{
-		CopyDirContentsOnly: true, CreateDestPath: true, CreatedTime: ptr(time.Unix(0, 0)),
+		CopyDirContentsOnly: true, CreateDestPath: true, CreatedTime: ptr(stepEpoch),
 	}), bk.WithCustomName("vendor/"))}, bk.WithCustomName("go.mod, go.sum and vendor/"))
-}
-
-// importsArg is listfiles' -imports argument.
-func importsArg(f *spec.File, targets []ocispecs.Platform) string {
-	dt, _ := json.Marshal(importsConfigs(f, targets))
-	return string(dt)
 }
