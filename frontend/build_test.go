@@ -47,7 +47,7 @@ func TestValidateCaps(t *testing.T) {
 		"moby.buildkit.frontend.unknown":                                           false,
 		"moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring":    false,
 	} {
-		err := validateCaps(req)
+		err := validateCaps(map[string]string{"frontend.caps": req})
 		if (err == nil) != ok {
 			t.Errorf("%q: err %v", req, err)
 		}
@@ -134,14 +134,20 @@ func TestGobuildYAMLFrontendImage(t *testing.T) {
 	for _, b := range f.Builds {
 		bins = append(bins, path.Join(spec.BinDir, b.Binary))
 	}
-	if !reflect.DeepEqual(bins, []string{"/usr/local/bin/gobuild", path.Join(gbllb.ToolsPath, "listfiles")}) || !reflect.DeepEqual(im.Entrypoint, bins[:1]) {
+	wantBins := []string{"/usr/local/bin/gobuild"}
+	copyLine := "COPY --from=build /out/gobuild"
+	for _, tool := range gbllb.Tools {
+		wantBins = append(wantBins, path.Join(gbllb.ToolsPath, tool))
+		copyLine += " /out/" + tool
+	}
+	if !reflect.DeepEqual(bins, wantBins) || !reflect.DeepEqual(im.Entrypoint, bins[:1]) {
 		t.Errorf("gobuild.yaml's binaries %v, entrypoint %v", bins, im.Entrypoint)
 	}
 	df, err := os.ReadFile("../Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range []string{"COPY --from=build /out/gobuild /out/listfiles " + gbllb.ToolsPath + "/", `ENTRYPOINT ["/usr/local/bin/gobuild"]`, "USER " + im.User} {
+	for _, line := range []string{copyLine + " " + gbllb.ToolsPath + "/", `ENTRYPOINT ["/usr/local/bin/gobuild"]`, "USER " + im.User} {
 		if !strings.Contains(string(df), line+"\n") {
 			t.Errorf("Dockerfile lacks %s", line)
 		}

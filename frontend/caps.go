@@ -5,17 +5,45 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
+	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
 )
 
-// What gobuild needs of the BuildKit daemon it runs on (docs/compat.md).
-// These are the daemon's LLB capabilities (what a definition may use), not
-// the frontend capabilities of Caps and validateCaps (what a client asks
-// of gobuild).
+// Capabilities: the frontend capabilities a client may ask of gobuild
+// (Caps, validateCaps), and what gobuild needs of the BuildKit daemon it
+// runs on (docs/compat.md): the daemon's LLB capabilities, what a
+// definition may use.
+
+// Caps are the frontend capabilities gobuild supports. The frontend image
+// declares the same list in its moby.buildkit.frontend.caps label.
+var Caps = []string{
+	"moby.buildkit.frontend.inputs",
+	"moby.buildkit.frontend.subrequests",
+	"moby.buildkit.frontend.contexts",
+}
+
+// validateCaps fails for a frontend capability the client requires (the
+// frontend.caps opt) that gobuild lacks, unless the client marked it
+// +forward (optional).
+func validateCaps(opts map[string]string) error {
+	req := opts[string(gwpb.CapFrontendCaps)]
+	if req == "" {
+		return nil
+	}
+	for _, c := range strings.Split(req, ",") {
+		name, _, _ := strings.Cut(c, "+")
+		if !slices.Contains(Caps, name) && !strings.Contains(c, "+forward") {
+			return errdefs.NewUnsupportedFrontendCapError(name)
+		}
+	}
+	return nil
+}
 
 // MinBuildKit is the oldest BuildKit release gobuild is measured to work
 // with: hack/compat's OLDEST, the matrix in docs/compat.md, and the daemon

@@ -64,12 +64,15 @@ func imageDefinitions(t *testing.T, caps *apicaps.CapSet) map[string]*bk.Definit
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 	arm64 := ocispecs.Platform{OS: "linux", Architecture: "arm64"}
 	defs := map[string]*bk.Definition{}
+	plan, err := gbllb.NewPlan(gbllb.Config{
+		File: r, Context: bk.Local("context"), Builder: bk.Image(r.Go.Image, bk.Platform(amd64)),
+		BuildPlatform: amd64, Values: v, Epoch: epoch, Env: r.GoEnv(nil),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range append([]string{"app"}, gbllb.Targets...) {
-		in := gbllb.Input{
-			File: r, Context: bk.Local("context"), Builder: bk.Image(r.Go.Image, bk.Platform(amd64)),
-			BuildPlatform: amd64, TargetPlatform: arm64, Values: v, Epoch: epoch, GoEnv: r.GoEnv(nil),
-		}
-		res, err := gbllb.Target(in, name, "")
+		res, err := plan.Target(gbllb.Platform{Target: arm64}, name, "")
 		if err != nil {
 			t.Fatalf("target %s: %v", name, err)
 		}

@@ -52,9 +52,6 @@ type refReaderAt struct {
 
 	cache []refChunk // most recently used last
 	err   error      // the first error of the gateway
-
-	readCalls int   // ReadFile round trips
-	readBytes int64 // bytes they returned
 }
 
 type refChunk struct {
@@ -113,8 +110,6 @@ func (r *refReaderAt) chunk(index int64) ([]byte, error) {
 		Filename: r.file,
 		Range:    &client.FileRange{Offset: int(off), Length: int(length)},
 	})
-	r.readCalls++
-	r.readBytes += int64(len(dt))
 	if err != nil {
 		r.err = err
 		return nil, err

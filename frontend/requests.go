@@ -1,11 +1,9 @@
 package frontend
 
 import (
-	"context"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerui"
-	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
@@ -26,10 +24,6 @@ func location(f *spec.File, field string) *pb.Location {
 		return nil
 	}
 	return &pb.Location{Ranges: []*pb.Range{lineRange(pos)}}
-}
-
-func lineRange(pos spec.Pos) *pb.Range {
-	return &pb.Range{Start: &pb.Position{Line: int32(pos.Line)}, End: &pb.Position{Line: int32(pos.Line)}}
 }
 
 // outlineOf lists what target of f reads: the build args with their
@@ -57,70 +51,47 @@ func outlineOf(f *spec.File, target string, vendor bool, data []byte, cacheNS st
 	return o
 }
 
-// check is --call check: every error a build of the file would stop at,
-// and the risky settings spec.Lint finds, with their lines. It builds
-// nothing; it reads go.mod (and go.work) as a build does.
-func check(ctx context.Context, c client.Client, bc *dockerui.Client, src *dockerui.Source) (*lint.LintResults, error) {
+// check is --call check: every error a build of the file would stop at
+// (loadErr, from the same load a build makes), and the risky settings
+// spec.Lint finds, with their lines. It builds nothing.
+func check(src *dockerui.Source, p *spec.Project, loadErr error) *lint.LintResults {
 	res := &lint.LintResults{}
 	si := res.AddSource(src.SourceMap)
-	add := func(rule, url, msg string, pos spec.Pos) {
+	add := func(rule, msg string, pos spec.Pos) {
 		loc := &pb.Location{SourceIndex: int32(si)}
 		if pos.Line > 0 {
 			loc.Ranges = []*pb.Range{lineRange(pos)}
 		}
-		res.Warnings = append(res.Warnings, lint.Warning{RuleName: rule, Description: ruleDescriptions[rule], URL: url, Detail: msg, Location: loc})
+		res.Warnings = append(res.Warnings, lint.Warning{RuleName: rule, Description: ruleDescriptions[rule], Detail: msg, Location: loc})
 	}
-	fail := func(err error) *lint.LintResults {
-		errs, ok := err.(spec.Errors)
-		if !ok {
-			errs = spec.Errors{&spec.Error{File: src.Filename, Msg: err.Error()}}
+	if p.File != nil {
+		for _, w := range spec.Lint(src.Filename, p.File) {
+			add(w.Rule, (&spec.Error{File: w.File, Pos: w.Pos, Field: w.Field, Msg: w.Msg}).Error(), w.Pos)
 		}
-		for _, e := range errs {
-			rule := "InvalidValue"
-			switch {
-			case strings.HasPrefix(e.Msg, "unknown field"):
-				rule = "UnknownField"
-			case strings.HasPrefix(e.Msg, "invalid YAML"):
-				rule = "InvalidYAML"
-			}
-			add(rule, "", e.Error(), e.Pos)
-		}
-		res.Error = &lint.BuildError{Message: "a build of " + src.Filename + " would fail: " + errs[0].Error(), Location: pb.Location{SourceIndex: int32(si)}}
-		if errs[0].Pos.Line > 0 {
-			res.Error.Location.Ranges = []*pb.Range{lineRange(errs[0].Pos)}
-		}
+	}
+	if loadErr == nil {
 		return res
 	}
-	f, err := spec.Parse(src.Filename, src.Data)
-	if err != nil {
-		return fail(err), nil
+	errs, ok := spec.AsErrors(loadErr)
+	if !ok {
+		errs = spec.Errors{&spec.Error{File: src.Filename, Msg: loadErr.Error()}}
 	}
-	for _, w := range spec.Lint(src.Filename, f) {
-		add(w.Rule, "", (&spec.Error{File: w.File, Pos: w.Pos, Field: w.Field, Msg: w.Msg}).Error(), w.Pos)
+	for _, e := range errs {
+		add(e.RuleName(), e.Error(), e.Pos)
 	}
-	mainCtx, err := bc.MainContext(ctx)
-	if err != nil {
-		return nil, err
+	res.Error = &lint.BuildError{Message: "a build of " + src.Filename + " would fail: " + errs[0].Error(), Location: pb.Location{SourceIndex: int32(si)}}
+	if errs[0].Pos.Line > 0 {
+		res.Error.Location.Ranges = []*pb.Range{lineRange(errs[0].Pos)}
 	}
-	mod, files, err := readModule(ctx, c, *mainCtx, f, f.GoEnv(bc.BuildArgs))
-	if err != nil {
-		return fail(spec.FieldError(src.Filename, f, "go.dir", err)), nil
-	}
-	if err := f.CheckLinks(src.Filename, files); err != nil {
-		return fail(err), nil
-	}
-	if _, err := f.Resolve(src.Filename, mod.Module); err != nil {
-		return fail(err), nil
-	}
-	return res, nil
+	return res
 }
 
 // ruleDescriptions are the check's rules: spec.Lint's and the errors'.
 var ruleDescriptions = func() map[string]string {
 	m := map[string]string{
-		"UnknownField": "A field gobuild does not know: a build fails",
-		"InvalidValue": "A value gobuild cannot use: a build fails",
-		"InvalidYAML":  "The file is not valid YAML: a build fails",
+		spec.RuleUnknownField: "A field gobuild does not know: a build fails",
+		spec.RuleInvalidValue: "A value gobuild cannot use: a build fails",
+		spec.RuleInvalidYAML:  "The file is not valid YAML: a build fails",
 	}
 	for k, v := range spec.Rules {
 		m[k] = v
