@@ -10,13 +10,13 @@ import (
 	"strings"
 
 	"github.com/containerd/platforms"
-	"github.com/distribution/reference"
 	bk "github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/gobuild/gobuild/frontend"
 	gbllb "github.com/gobuild/gobuild/llb"
-	"github.com/gobuild/gobuild/spec"
 )
 
 const llbUsage = `Usage: gobuild llb [--context DIR] [--platform P] [--target T] [--build-arg K=V] [FILE]
@@ -53,9 +53,9 @@ Flags:
 
 // golangEnv is the environment of the official golang images (and of the
 // test bed's), given to the builder since its config is not read.
-var golangEnv = [][2]string{
-	{"PATH", "/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-	{"GOPATH", "/go"},
+var golangEnv = []string{
+	"PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"GOPATH=/go",
 }
 
 func cmdLLB(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -111,13 +111,7 @@ func llbDefinition(ctx context.Context, file, contextDir, platform, target strin
 	if err != nil {
 		return nil, err
 	}
-	rf := p.Resolved
-
-	name, err := gbllb.TargetName(rf, target, file)
-	if err != nil {
-		return nil, err
-	}
-	values, epoch, err := spec.NewValues(args, "")
+	name, err := gbllb.TargetName(p.Resolved, target, file)
 	if err != nil {
 		return nil, err
 	}
@@ -125,32 +119,30 @@ func llbDefinition(ctx context.Context, file, contextDir, platform, target strin
 	if err != nil {
 		return nil, err
 	}
-	builder := loadImage(rf.Go.Image, host)
-	for _, kv := range golangEnv {
-		builder = builder.AddEnv(kv[0], kv[1])
-	}
-	in := gbllb.Input{
-		File: rf,
-		Context: bk.Local("context", bk.ExcludePatterns(excludes), bk.SharedKeyHint("context"),
+	// The frontend's plan, with what differs without a daemon: no list
+	// step, images by tag with no config.
+	plan, err := frontend.NewPlan(ctx, frontend.PlanOptions{
+		Project: p.Project,
+		Context: bk.Local(dockerui.DefaultLocalNameContext, bk.ExcludePatterns(excludes), bk.SharedKeyHint(dockerui.DefaultLocalNameContext),
 			bk.WithCustomName("[internal] load build context")),
-		Builder:        builder,
-		Work:           p.Module.Work,
-		Vendor:         p.Module.Vendor,
-		GoEnv:          p.File.GoEnv(args),
-		BuildPlatform:  host,
-		TargetPlatform: targetPlatform,
-		Values:         values,
-		Epoch:          epoch,
-		CacheNS:        args["BUILDKIT_CACHE_MOUNT_NS"],
-	}
-	if img := rf.Image(name); img != nil && !img.Scratch() {
-		in.Base = &gbllb.Base{State: loadImage(img.BaseRef(), targetPlatform)}
-	}
-	vulnDB, err := rf.VulnDB(args)
+		BuildArgs:     args,
+		BuildPlatform: host,
+		Images:        frontend.TagImages{},
+		BuilderEnv:    golangEnv,
+		CacheNS:       args["BUILDKIT_CACHE_MOUNT_NS"],
+	})
 	if err != nil {
 		return nil, err
 	}
-	res, err := gbllb.Target(in, name, vulnDB)
+	pl, err := plan.Platform(ctx, name, targetPlatform)
+	if err != nil {
+		return nil, err
+	}
+	vulnDB, err := p.Resolved.VulnDB(args)
+	if err != nil {
+		return nil, err
+	}
+	res, err := plan.Target(pl, name, vulnDB)
 	if err != nil {
 		return nil, err
 	}
@@ -162,14 +154,4 @@ func llbDefinition(ctx context.Context, file, contextDir, platform, target strin
 	}
 	uid := digest.FromString(abs).Encoded()[:25]
 	return res.Rootfs.Marshal(ctx, bk.Platform(targetPlatform), bk.LocalUniqueID(uid))
-}
-
-// loadImage is the image ref on platform p, unresolved: by its tag, with no
-// config (the frontend pins it to a digest and applies its config).
-func loadImage(ref string, p ocispecs.Platform) bk.State {
-	name := ref
-	if named, err := reference.ParseNormalizedNamed(ref); err == nil {
-		name = reference.TagNameOnly(named).String()
-	}
-	return bk.Image(name, bk.Platform(p), bk.WithCustomName("[internal] load "+name))
 }

@@ -13,24 +13,22 @@ import (
 	"github.com/gobuild/gobuild/spec"
 )
 
-// project is a gobuild.yaml and its build context on disk, read and
-// resolved as a build does before it builds anything.
+// project is a gobuild.yaml and its build context on disk, loaded as a
+// build loads it (spec.Load) before it builds anything.
 type project struct {
-	Filename   string     // FILE as given: the name in messages
-	ContextDir string     // the build context
-	File       *spec.File // as parsed
-	Resolved   *spec.File // with every default filled in
-	Module     spec.ModuleInfo
+	*spec.Project
+	ContextDir string // the build context
 	Warnings   []spec.Warning
 }
 
-// loadProject reads file, parses and lints it, reads the module in the
-// context dir (default: file's directory) and resolves the file, as
-// frontend.Build does. args are build args (the GO* ones apply to the go
-// environment, as in a build). Errors name the file, line, column and field.
-// The project is returned with its warnings even when err is set.
+// loadProject reads file and loads it against the context dir (default:
+// file's directory) through spec.Load, as frontend.Build does, and lints
+// it. args are build args (the GO* ones apply to the go environment, as in
+// a build). Errors name the file, line, column and field. The project is
+// returned with its warnings even when err is set. Nothing outside the
+// context is read, symbolic links included.
 func loadProject(file, contextDir string, args map[string]string) (*project, error) {
-	p := &project{Filename: file, ContextDir: contextDir}
+	p := &project{Project: &spec.Project{}, ContextDir: contextDir}
 	if p.ContextDir == "" {
 		p.ContextDir = filepath.Dir(file)
 	}
@@ -43,40 +41,16 @@ func loadProject(file, contextDir string, args map[string]string) (*project, err
 	if err != nil {
 		return p, fmt.Errorf("reading %s: %w", file, err)
 	}
-	if p.File, err = spec.Parse(file, data); err != nil {
-		return p, err
+	r, err := os.OpenRoot(p.ContextDir)
+	if err != nil {
+		return p, fmt.Errorf("opening the build context: %w", err)
 	}
-	p.Warnings = spec.Lint(file, p.File)
-	if p.Module, err = readModule(p.ContextDir, spec.ModuleDir(p.File.Go.Dir), p.File.GoEnv(args)); err != nil {
-		return p, spec.FieldError(file, p.File, "go.dir", err)
+	defer r.Close()
+	p.Project, err = spec.Load(file, data, rootFiles{r}, args)
+	if p.File != nil {
+		p.Warnings = spec.Lint(file, p.File)
 	}
-	if err := checkLinks(p.ContextDir, file, p.File); err != nil {
-		return p, err
-	}
-	p.Resolved, err = p.File.Resolve(file, p.Module.Module)
 	return p, err
-}
-
-// readModule reads the module in dir of the context root on disk (see
-// spec.ReadModule). Nothing outside root is read, symbolic links included.
-func readModule(root, dir string, goEnv map[string]string) (spec.ModuleInfo, error) {
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		return spec.ModuleInfo{}, fmt.Errorf("opening the build context: %w", err)
-	}
-	defer r.Close()
-	return spec.ReadModule(rootFiles{r}, dir, goEnv)
-}
-
-// checkLinks fails when a path of f leaves the build context root through
-// a symbolic link, as the frontend does (see spec.File.CheckLinks).
-func checkLinks(root, file string, f *spec.File) error {
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		return fmt.Errorf("opening the build context: %w", err)
-	}
-	defer r.Close()
-	return f.CheckLinks(file, rootFiles{r})
 }
 
 // rootFiles reads a build context on disk.
