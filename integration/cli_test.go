@@ -128,27 +128,37 @@ func TestCLI(t *testing.T) {
 		checkHello(t, path, "linux/amd64")
 	})
 
-	// With no BUILDKIT_HOST the test bed's env file gives the daemon:
-	// $GOBUILD_TESTBED_DIR/env, else .testbed/env above the working directory.
-	t.Run("testbed", func(t *testing.T) {
-		targets := func(t *testing.T, dir string, env []string) {
+	// The daemon is --addr, else $BUILDKIT_HOST, else BuildKit's default
+	// address; one out of reach is named with where its address came from.
+	t.Run("addr", func(t *testing.T) {
+		host := os.Getenv("BUILDKIT_HOST")
+		gone := "unix://" + filepath.Join(t.TempDir(), "buildkitd.sock")
+		targets := func(t *testing.T, env []string, args ...string) {
 			t.Helper()
-			r := runArgv(t, dir, env, nil, bin, "build", "--call", "targets", "--progress", "quiet", hello).mustSucceed(t, "build --call targets")
+			argv := append(append([]string{bin, "build"}, args...), "--call", "targets", "--progress", "quiet", hello)
+			r := runArgv(t, "", env, nil, argv...).mustSucceed(t, "build --call targets")
 			if !bytes.Contains(r.stdout, []byte("hello (default)")) {
 				t.Errorf("--call targets printed %q", r.stdout)
 			}
 		}
-		bed := os.Getenv("GOBUILD_TESTBED_DIR")
-		if bed == "" {
-			t.Skip("GOBUILD_TESTBED_DIR is not set: not the local test bed")
+		unreachable := func(t *testing.T, env []string, addr, from string, args ...string) {
+			t.Helper()
+			argv := append(append([]string{bin, "build"}, args...), "--progress", "quiet", hello)
+			r := runArgvFor(t, time.Minute, "", env, nil, argv...)
+			for _, want := range []string{"cannot reach BuildKit at " + addr + " (" + from + ")", "set BUILDKIT_HOST or --addr", "source .testbed/env"} {
+				if r.code != 1 || !bytes.Contains(r.stderr, []byte(want)) {
+					t.Errorf("%q: exit %d, stderr %q; want exit 1 and %q", argv[1:], r.code, r.stderr, want)
+				}
+			}
 		}
-		targets(t, "", append(envWithout("BUILDKIT_HOST"), "GOBUILD_TESTBED_DIR="+bed))
-		if filepath.Clean(bed) == filepath.Join(repoRoot, ".testbed") {
-			targets(t, hello, envWithout("BUILDKIT_HOST", "GOBUILD_TESTBED_DIR"))
+		targets(t, append(envWithout("BUILDKIT_HOST"), "BUILDKIT_HOST="+gone), "--addr", host)
+		targets(t, envWithout("BUILDKIT_HOST"), "--addr", host)
+		unreachable(t, nil, gone, "from --addr", "--addr", gone)
+		unreachable(t, append(envWithout("BUILDKIT_HOST"), "BUILDKIT_HOST="+gone), gone, "from $BUILDKIT_HOST")
+		const defaultAddr = "unix:///run/buildkit/buildkitd.sock"
+		if _, err := os.Stat(strings.TrimPrefix(defaultAddr, "unix://")); err == nil {
+			t.Skipf("a daemon may listen at %s, BuildKit's default address", defaultAddr)
 		}
-		r := runArgv(t, t.TempDir(), envWithout("BUILDKIT_HOST", "GOBUILD_TESTBED_DIR"), nil, bin, "build", hello)
-		if r.code != 1 || !bytes.Contains(r.stderr, []byte("BUILDKIT_HOST")) || !bytes.Contains(r.stderr, []byte("hack/testbed/up")) {
-			t.Errorf("no daemon: exit %d, stderr %q", r.code, r.stderr)
-		}
+		unreachable(t, envWithout("BUILDKIT_HOST"), defaultAddr, "BuildKit's default address")
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -153,7 +154,7 @@ func TestDependencyLayerTravels(t *testing.T) {
 	build(os.Getenv("BUILDKIT_HOST"), "--export-cache", "type=registry,ref="+cache+",mode=max,registry.insecure=true")
 
 	out := build(startDaemon(t), "--import-cache", "type=registry,ref="+cache+",registry.insecure=true")
-	if !regexp.MustCompile(`(?m)^#\d+ \[deps linux/amd64\] go build \d+ packages$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^#\d+ \[deps linux/amd64\] \S+`).MatchString(out) {
 		t.Fatalf("no dependency step in the fresh daemon's build:\n%s", tail([]byte(out), 80))
 	}
 	// go build -x prints each package it compiles, in the dependency step
@@ -165,5 +166,52 @@ func TestDependencyLayerTravels(t *testing.T) {
 	}
 	if len(pkgs) != 1 || pkgs[0] != "main" {
 		t.Errorf("the fresh daemon compiled %q, want only the module's own package main: the dependencies should come with the registry cache\n%s", pkgs, tail([]byte(out), 80))
+	}
+
+	// A bump of one leaf module (go-urn, which only validator imports, and
+	// gin imports validator) on the next fresh runner, importing the cache
+	// of the build before the bump, runs again the dependency steps of
+	// go-urn and of the modules that import it, and no other.
+	bump := exec.Command("go", "get", "github.com/leodido/go-urn@v1.5.0")
+	bump.Dir = dir
+	bump.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
+	if b, err := bump.CombinedOutput(); err != nil {
+		t.Fatalf("go get: %v\n%s", err, b)
+	}
+	appendTo(t, dir, "main.go", "\n// bumped\n")
+	log := mustRun(t, dir, "buildctl", "--addr", startDaemon(t), "build", "--progress=rawjson",
+		"--frontend", "gateway.v0", "--opt", "source="+frontendImage, "--opt", "platform=linux/amd64",
+		"--local", "context=.", "--local", "dockerfile=.", "--import-cache", "type=registry,ref="+cache+",registry.insecure=true")
+	ran := map[string]bool{}
+	var steps, shares, sharesRan []string
+	for name, cached := range cachedSteps(t, log) {
+		if strings.HasPrefix(name, "go mod download, share ") {
+			shares = append(shares, name)
+			if !cached {
+				sharesRan = append(sharesRan, name)
+			}
+		}
+		if mod, ok := strings.CutPrefix(name, "[deps linux/amd64] "); ok {
+			steps = append(steps, mod)
+			if !cached {
+				ran[strings.Fields(mod)[0]] = true
+			}
+		}
+	}
+	if !ran["github.com/leodido/go-urn"] {
+		t.Errorf("the bumped module's step did not run; dependency steps: %q, ran %v", steps, ran)
+	}
+	for mod := range ran {
+		if !slices.Contains([]string{"github.com/leodido/go-urn", "github.com/go-playground/validator/v10", "github.com/gin-gonic/gin"}, mod) {
+			t.Errorf("the step of %s, which does not import go-urn, ran again after the bump", mod)
+		}
+	}
+	// The download is split by go.sum: the bump fetches again only the
+	// share that holds go-urn; the others come with the cache.
+	if len(shares) < 8 || len(sharesRan) != 1 || !strings.Contains(sharesRan[0], "github.com/leodido/go-urn v1.5.0") {
+		t.Errorf("after the bump, the download shares that ran: %q, want only go-urn's of %q", sharesRan, shares)
+	}
+	if len(steps) < 20 {
+		t.Errorf("%d dependency steps, want one per module (ginserver imports about 30): %q", len(steps), steps)
 	}
 }

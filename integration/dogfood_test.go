@@ -73,7 +73,7 @@ func TestDogfood(t *testing.T) {
 		})
 		// certs: false: a frontend runs without network, so no CA bundle.
 		if want := []string{"etc", "etc/group", "etc/passwd", "tmp", "usr", "usr/local", "usr/local/bin",
-			"usr/local/bin/gobuild", "usr/local/bin/listfiles"}; !reflect.DeepEqual(files, want) {
+			"usr/local/bin/gobuild", "usr/local/bin/gocacheprog", "usr/local/bin/listfiles"}; !reflect.DeepEqual(files, want) {
 			t.Errorf("the frontend image holds %q, want only %q", files, want)
 		}
 		// The Dockerfile's frontend, as TestMain pushed it: the same files
@@ -83,7 +83,7 @@ func TestDogfood(t *testing.T) {
 		writeFiles(t, dir, map[string]string{"Dockerfile": "FROM " + frontendImage + "\n"})
 		mustRun(t, dir, "buildctl", "build", "--frontend", "dockerfile.v0", "--local", "context=.", "--local", "dockerfile=.",
 			"--output", "type=local,dest="+df)
-		for _, bin := range []string{"gobuild", "listfiles"} {
+		for _, bin := range []string{"gobuild", "gocacheprog", "listfiles"} {
 			p := filepath.Join(root, "usr/local/bin", bin)
 			if info := imagetest.AssertStatic(t, p, runtime.GOARCH); info.HasSymtab {
 				t.Errorf("%s has a symbol table: not stripped", bin)

@@ -181,7 +181,7 @@ func checkReleaseAttestations(t *testing.T, l *imagetest.Layout, img *imagetest.
 		files = append(files, f.Name)
 	}
 	slices.Sort(files)
-	if want := []string{"/usr/local/bin/gobuild", "/usr/local/bin/listfiles"}; !slices.Equal(files, want) {
+	if want := []string{"/usr/local/bin/gobuild", "/usr/local/bin/gocacheprog", "/usr/local/bin/listfiles"}; !slices.Equal(files, want) {
 		t.Errorf("%s: SBOM files %v, want %v", img.Platform, files, want)
 	}
 	pkgs := map[string]bool{}
