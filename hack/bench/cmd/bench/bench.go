@@ -41,21 +41,36 @@ type bench struct {
 	before  float64           // seconds the resumed benchmark had taken before this session
 	// daemonConfig is the fresh daemons' buildkitd.toml; "": the test bed's.
 	daemonConfig string
+	// gobuild-base and the dependency bumps (base.go, bump.go, disk.go):
+	// the frontend image of a tool when not the default, the base ref's
+	// worktree, the bump module's editor and its scratch directory, and the
+	// current tool run's bytes and disk measurements.
+	frontends    map[string]string
+	baseWorktree string
+	bump         *bumper
+	bumpScratch  string
+	pendingBytes []ByteSample
+	pendingDisk  []DiskRun
 }
 
 func newBench(ctx context.Context, o options) (*bench, error) {
 	b := &bench{
-		o:       o,
-		testbed: os.Getenv("GOBUILD_TESTBED_DIR"),
-		reg:     os.Getenv("GOBUILD_REGISTRY"),
-		tbAddr:  os.Getenv("BUILDKIT_HOST"),
-		srcs:    map[string]string{},
+		o:         o,
+		testbed:   os.Getenv("GOBUILD_TESTBED_DIR"),
+		reg:       os.Getenv("GOBUILD_REGISTRY"),
+		tbAddr:    os.Getenv("BUILDKIT_HOST"),
+		srcs:      map[string]string{},
+		frontends: map[string]string{},
 	}
 	if b.testbed == "" || b.reg == "" || b.tbAddr == "" {
 		return nil, errors.New("GOBUILD_TESTBED_DIR, GOBUILD_REGISTRY and BUILDKIT_HOST must be set: run hack/bench/run, or source the test bed's env file (hack/testbed/up)")
 	}
 	b.bin = filepath.Join(b.testbed, "bin")
-	for _, t := range []string{"buildctl", "buildkitd", "mkimage"} {
+	need := []string{"buildctl", "buildkitd", "mkimage"}
+	if b.selected("export-empty") || b.selected("bump-fresh") {
+		need = append(need, "registry")
+	}
+	for _, t := range need {
 		if _, err := os.Stat(filepath.Join(b.bin, t)); err != nil {
 			return nil, fmt.Errorf("the test bed has no %s: %v", t, err)
 		}
@@ -147,6 +162,12 @@ func (b *bench) cleanup() {
 	}
 	b.daemons = nil
 	b.mainD.stop()
+	b.removeBaseWorktree()
+	if b.bumpScratch != "" {
+		if err := removeAll(b.bumpScratch); err != nil {
+			logf("warning: %v", err)
+		}
+	}
 	if b.o.keepWork {
 		logf("work directory kept: %s", b.work)
 		return
@@ -203,10 +224,10 @@ func (b *bench) runAll(ctx context.Context) (*Results, error) {
 				continue
 			}
 			logf("run %d/%d: %s", run+1, b.o.runs, tool(t).Label)
-			b.pending = nil
+			b.pending, b.pendingBytes, b.pendingDisk = nil, nil, nil
 			var err error
 			switch t {
-			case "gobuild", "dockerfile":
+			case "gobuild", "gobuild-base", "dockerfile":
 				err = b.runBuildKit(ctx, t, run)
 			case "ko":
 				err = b.runKo(ctx, run)
@@ -222,6 +243,10 @@ func (b *bench) runAll(ctx context.Context) (*Results, error) {
 			for _, p := range b.pending {
 				b.res.add(p.Tool, p.Scenario, p.Samples[0])
 			}
+			for _, s := range b.pendingBytes {
+				b.res.addBytes(s)
+			}
+			b.res.Disk = append(b.res.Disk, b.pendingDisk...)
 			b.res.Done = append(b.res.Done, done)
 			if err := b.save(); err != nil {
 				return nil, err

@@ -22,7 +22,7 @@ func (b *bench) buildctl(addr string, args ...string) []string {
 
 // bkBuild is one BuildKit build of the service.
 type bkBuild struct {
-	tool        string // gobuild or dockerfile
+	tool        string // gobuild, gobuild-base or dockerfile
 	src         string
 	out         string // OCI tar written by the build
 	platforms   []string
@@ -44,6 +44,8 @@ func buildArgs(bb bkBuild) []string {
 	switch bb.tool {
 	case "gobuild":
 		args = append(args, "--frontend", "gateway.v0", "--opt", "source="+orDefault(bb.frontend, "ghcr.io/gobuild/gobuild:1"))
+	case "gobuild-base":
+		args = append(args, "--frontend", "gateway.v0", "--opt", "source="+orDefault(bb.frontend, "ghcr.io/gobuild/gobuild:"+baseTag))
 	case "dockerfile":
 		args = append(args, "--frontend", "dockerfile.v0", "--opt", "filename="+orDefault(bb.file, "Dockerfile.handwritten"))
 	default:

@@ -12,10 +12,11 @@ import (
 // a one-second rebuild and a two-minute cold build both show.
 
 var toolColors = map[string]string{
-	"gobuild":    "#2f6fdf",
-	"dockerfile": "#e08a2c",
-	"ko":         "#3aa655",
-	"go":         "#8c8c8c",
+	"gobuild":      "#2f6fdf",
+	"gobuild-base": "#93b4ea",
+	"dockerfile":   "#e08a2c",
+	"ko":           "#3aa655",
+	"go":           "#8c8c8c",
 }
 
 func renderChart(r *Results) string {

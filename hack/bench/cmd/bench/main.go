@@ -6,6 +6,9 @@
 //
 //	bench [flags]             run the benchmark, then write the report
 //	bench report [flags]      only write the report from an existing results.json
+//	bench quick [flags]       issue 19's quick mode (quick.go): RUNS=3 of the bump
+//	                          scenarios, its own results directory, ratios on stdout
+//	bench quick report        only print and write quick mode's report again
 //	bench ci [flags]          the measured CI cycle (ci.go), then its section of docs/ci.md
 //	bench ci report [flags]   only rewrite that section from ci-cycle.json
 //
@@ -45,6 +48,12 @@ type options struct {
 	// resume continues an interrupted benchmark from its results.json: the
 	// tool runs it lists as done are skipped.
 	resume bool
+	// baseRef is the git ref gobuild-base's frontend is built from ("": no
+	// gobuild-base); bumpModule the leaf module the bump scenarios move;
+	// gcBudgetMB bump-disk's gc budget in MB (1e6 bytes, as buildctl's).
+	baseRef    string
+	bumpModule string
+	gcBudgetMB int64
 }
 
 func main() {
@@ -62,6 +71,10 @@ func run() error {
 		}
 		return runCI(args[1:], false)
 	}
+	quick := len(args) > 0 && args[0] == "quick"
+	if quick {
+		args = args[1:]
+	}
 	reportOnly := false
 	if len(args) > 0 && args[0] == "report" {
 		reportOnly = true
@@ -70,12 +83,19 @@ func run() error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var o options
 	var tools, scenarios string
+	runs, defScenarios := 5, strings.Join(scenarioIDs(), ",")
+	if quick {
+		runs, defScenarios = 3, strings.Join(quickScenarios, ",")
+	}
 	fs.StringVar(&o.repo, "repo", "", "the gobuild checkout (default: found from the working directory)")
-	fs.StringVar(&o.results, "results", envOr("RESULTS", ""), "results directory (default <repo>/hack/bench/results; env RESULTS)")
-	fs.StringVar(&o.docs, "docs", "", "the Markdown report to write (default <repo>/docs/benchmarks.md; \"-\": none)")
-	fs.IntVar(&o.runs, "runs", envInt("RUNS", 5), "runs of every scenario (env RUNS)")
-	fs.StringVar(&tools, "tools", envOr("TOOLS", strings.Join(toolIDs(), ",")), "tools to time, comma-separated (env TOOLS)")
-	fs.StringVar(&scenarios, "scenarios", envOr("SCENARIOS", strings.Join(scenarioIDs(), ",")), "scenarios to time, comma-separated (env SCENARIOS)")
+	fs.StringVar(&o.results, "results", envOr("RESULTS", ""), "results directory (default <repo>/hack/bench/results, quick mode <repo>/hack/bench/results/quick; env RESULTS)")
+	fs.StringVar(&o.docs, "docs", "", "the Markdown report to write (default <repo>/docs/benchmarks.md, quick mode <results>/report.md; \"-\": none)")
+	fs.IntVar(&o.runs, "runs", envInt("RUNS", runs), "runs of every scenario (env RUNS)")
+	fs.StringVar(&tools, "tools", envOr("TOOLS", ""), "tools to time, comma-separated (env TOOLS; default all, quick mode gobuild, gobuild-base and dockerfile; gobuild-base only with a base ref)")
+	fs.StringVar(&scenarios, "scenarios", envOr("SCENARIOS", defScenarios), "scenarios to time, comma-separated (env SCENARIOS)")
+	fs.StringVar(&o.baseRef, "base-ref", envOr("BENCH_BASE_REF", ""), "git ref of this repository whose frontend the gobuild-base tool builds with (env BENCH_BASE_REF; \"\": no gobuild-base)")
+	fs.StringVar(&o.bumpModule, "bump-module", envOr("BENCH_BUMP_MODULE", defaultBumpModule), "the leaf module the bump scenarios move (env BENCH_BUMP_MODULE)")
+	fs.Int64Var(&o.gcBudgetMB, "gc-budget", int64(envInt("BENCH_GC_BUDGET_MB", 4000)), "bump-disk's gc budget in MB (env BENCH_GC_BUDGET_MB)")
 	fs.BoolVar(&o.keepWork, "keep-work", false, "keep the work directory (<testbed>/bench-work: sources, images, caches)")
 	fs.BoolVar(&o.sharedDaemon, "shared-daemon", false, "build on the test bed's buildkitd ($BUILDKIT_HOST, which the benchmark then prunes) instead of a dedicated one")
 	fs.BoolVar(&o.resume, "resume", false, "continue the unfinished benchmark in the results directory (same checkout commit, runs, tools and scenarios), skipping the tool runs it has")
@@ -94,9 +114,15 @@ func run() error {
 	}
 	if o.results == "" {
 		o.results = filepath.Join(o.repo, "hack", "bench", "results")
+		if quick {
+			o.results = filepath.Join(o.results, "quick")
+		}
 	}
 	if o.docs == "" {
 		o.docs = filepath.Join(o.repo, "docs", "benchmarks.md")
+		if quick {
+			o.docs = filepath.Join(o.results, "report.md")
+		}
 	}
 	var err error
 	if o.results, err = filepath.Abs(o.results); err != nil {
@@ -105,8 +131,11 @@ func run() error {
 	if o.runs < 1 {
 		return fmt.Errorf("runs must be at least 1, got %d", o.runs)
 	}
-	if o.tools, err = pick("tool", tools, toolIDs()); err != nil {
+	if o.tools, err = pickTools(tools, o.baseRef, quick); err != nil {
 		return err
+	}
+	if o.gcBudgetMB <= 0 {
+		return fmt.Errorf("gc-budget must be positive, got %d", o.gcBudgetMB)
 	}
 	if o.scenarios, err = pick("scenario", scenarios, scenarioIDs()); err != nil {
 		return err
@@ -124,6 +153,16 @@ func run() error {
 		}
 		for _, t := range res.Tools {
 			rb.o.tools = append(rb.o.tools, t.ID)
+		}
+		for _, s := range res.Scenarios {
+			rb.o.scenarios = append(rb.o.scenarios, s.ID)
+		}
+		rb.o.gcBudgetMB = o.gcBudgetMB
+		if res.Bump != nil {
+			rb.o.bumpModule = res.Bump.Module
+			if res.Bump.GCBudget > 0 {
+				rb.o.gcBudgetMB = res.Bump.GCBudget / 1e6
+			}
 		}
 		res.Commands = rb.commandDocs()
 		if err := writeReport(o, res); err != nil {
@@ -168,6 +207,25 @@ func envInt(k string, def int) int {
 		return n
 	}
 	return def
+}
+
+// pickTools parses the tools to time: by default every tool offered (quick
+// mode: the BuildKit ones), gobuild-base only with a base ref.
+func pickTools(list, baseRef string, quick bool) ([]string, error) {
+	offered := offeredTools(baseRef)
+	if list == "" {
+		for _, id := range offered {
+			if !quick || tool(id).BuildKit {
+				list += id + ","
+			}
+		}
+	}
+	for _, s := range strings.Split(list, ",") {
+		if strings.TrimSpace(s) == "gobuild-base" && baseRef == "" {
+			return nil, errors.New("tool gobuild-base needs a git ref to build its frontend from: -base-ref or BENCH_BASE_REF (such as BENCH_BASE_REF=40867af)")
+		}
+	}
+	return pick("tool", list, offered)
 }
 
 // pick parses a comma-separated subset of known, keeping known's order.

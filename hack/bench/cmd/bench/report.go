@@ -7,140 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 )
-
-// commandDocs returns the commands of every selected tool as the report
-// shows them: the same argv the benchmark runs, with placeholders for paths.
-func (b *bench) commandDocs() []CommandDoc {
-	var docs []CommandDoc
-	bc := func(args ...string) []string { return append([]string{"buildctl"}, args...) }
-	for _, t := range b.o.tools {
-		switch t {
-		case "gobuild", "dockerfile":
-			bb := bkBuild{tool: t, src: "<src>", out: "<out>.tar"}
-			exp, imp, multi := bb, bb, bb
-			exp.exportCache = b.cacheRef(t)
-			imp.importCache = exp.exportCache
-			multi.platforms = multiPlatforms
-			docs = append(docs,
-				CommandDoc{Tool: t, What: "cold, no-op and one-file edit", Argv: bc(buildArgs(bb)...)},
-				CommandDoc{Tool: t, What: "cold and three platforms, before the build", Argv: bc("prune", "--all"), Adds: true},
-				CommandDoc{Tool: t, What: "three platforms, added", Argv: buildArgs(multi)[len(buildArgs(bb))-2 : len(buildArgs(multi))-2], Adds: true},
-				CommandDoc{Tool: t, What: "export the cache (main daemon, warm), added", Argv: buildArgs(exp)[len(buildArgs(bb))-2 : len(buildArgs(exp))-2], Adds: true},
-				CommandDoc{Tool: t, What: "the fresh daemon, started for each fresh build", Argv: []string{
-					"buildkitd", "--config", "<testbed>/buildkitd.toml", "--root", "<empty dir>",
-					"--addr", "unix://<tmp>/buildkitd.sock", "--otel-socket-path", "<tmp>/otel-grpc.sock"}, Adds: true},
-				CommandDoc{Tool: t, What: "build on the fresh daemon, added", Argv: buildArgs(imp)[len(buildArgs(bb))-2 : len(buildArgs(imp))-2], Adds: true},
-			)
-		case "ko":
-			env := b.koEnv("<gocache>", "<gomodcache>")
-			one := b.koCommand("<src>", "<out>", []string{"linux/amd64"}, "", "")
-			three := b.koCommand("<src>", "<out>", multiPlatforms, "", "")
-			one.argv[0], three.argv[0] = "ko", "ko"
-			docs = append(docs,
-				CommandDoc{Tool: t, What: "cold, no-op and one-file edit (in `<src>`; cold: empty `<gocache>` and `<gomodcache>` first)", Env: sortedEnv(env), Argv: one.argv},
-				CommandDoc{Tool: t, What: "installed once, before everything", Env: []string{"GOBIN=<testbed>/bin"}, Argv: []string{"go", "install", "github.com/google/ko@" + koVersion}, Adds: true},
-				CommandDoc{Tool: t, What: "three platforms, instead of --platform=linux/amd64", Argv: three.argv[6:7], Adds: true},
-			)
-		case "go":
-			c := goBuildCommand("<src>", "<out>", "linux/amd64", "", "")
-			env := map[string]string{"CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": "amd64", "GOCACHE": "<gocache>", "GOMODCACHE": "<gomodcache>", "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"}
-			docs = append(docs,
-				CommandDoc{Tool: t, What: "cold, no-op and one-file edit (in `<src>`; cold: empty `<gocache>` and `<gomodcache>` first)", Env: sortedEnv(env), Argv: c.argv},
-				CommandDoc{Tool: t, What: "three platforms: the same command three times in a row, with `GOARCH=amd64`, `GOARCH=arm64` and `GOARCH=arm GOARM=7`, each into its own `<out>`", Adds: true},
-			)
-		}
-	}
-	return docs
-}
-
-func sortedEnv(m map[string]string) []string {
-	var out []string
-	for k, v := range m {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// --- formatting
-
-func fmtSec(x float64) string {
-	switch {
-	case x < 10:
-		return fmt.Sprintf("%.2f s", x)
-	case x < 100:
-		return fmt.Sprintf("%.1f s", x)
-	}
-	return fmt.Sprintf("%.0f s", x)
-}
-
-func fmtRange(t Timing) string {
-	if len(t.Samples) < 2 {
-		return ""
-	}
-	return fmt.Sprintf("%s–%s", strings.TrimSuffix(fmtSec(t.Min), " s"), fmtSec(t.Max))
-}
-
-func mib(n int64) string { return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20)) }
-
-func (r *Results) get(toolID, scenarioID string) (Timing, bool) {
-	for _, t := range r.Timings {
-		if t.Tool == toolID && t.Scenario == scenarioID {
-			return t, true
-		}
-	}
-	return Timing{}, false
-}
-
-func (r *Results) hasTool(id string) bool {
-	for _, t := range r.Tools {
-		if t.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-func (r *Results) toolLabel(id string) string {
-	l := tool(id).Label
-	if id == "ko" && r.Machine.Ko != "" {
-		l += " " + r.Machine.Ko
-	}
-	return l
-}
-
-// cell formats one table cell: median (min–max) and the ratio to the
-// Dockerfile's median.
-func (r *Results) cell(toolID, scenarioID string, md bool) string {
-	t, ok := r.get(toolID, scenarioID)
-	switch {
-	case !ok:
-		return "–"
-	case t.NA != "":
-		return "n/a"
-	case len(t.Samples) == 0:
-		return "–"
-	}
-	s := fmtSec(t.Median)
-	if md {
-		s = "**" + s + "**"
-	}
-	if rg := fmtRange(t); rg != "" {
-		s += " (" + rg + ")"
-	}
-	if toolID != "dockerfile" {
-		if d, ok := r.get("dockerfile", scenarioID); ok && d.Median > 0 && len(d.Samples) > 0 {
-			s += fmt.Sprintf(" %.2f×", t.Median/d.Median)
-		}
-	}
-	return s
-}
-
-// --- the Markdown report
 
 func writeReport(o options, r *Results) error {
 	chart := filepath.Join(o.results, "chart.svg")
@@ -200,6 +68,9 @@ func markdown(w io.Writer, r *Results, chart, results string) {
 	}
 	p("\n")
 	for _, s := range r.Scenarios {
+		if s.NoTiming {
+			continue
+		}
 		p("| %s |", s.Label)
 		for _, t := range r.Tools {
 			p(" %s |", r.cell(t.ID, s.ID, true))
@@ -225,6 +96,11 @@ func markdown(w io.Writer, r *Results, chart, results string) {
 	for _, reason := range reasons {
 		p("n/a: %s %s.\n\n", strings.Join(byReason[reason], " and "), reason)
 	}
+	if r.hasTool("gobuild-base") {
+		p("`gobuild @%s` is gobuild's frontend built from that git ref (commit %s), the tool `gobuild-base`;\n", r.BaseRef, r.BaseCommit)
+		p("gobuild's cells also give its median divided by that one's (`× base`).\n\n")
+	}
+	bumpMarkdown(w, r)
 
 	// Targets.
 	p("## Targets\n\n")
@@ -322,6 +198,13 @@ func markdown(w io.Writer, r *Results, chart, results string) {
 		p(", frontend image `%s`", r.FrontendDigest)
 	}
 	p(" |\n")
+	if r.BaseRef != "" {
+		p("| gobuild-base | `%s` (%s)", r.BaseRef, r.BaseCommit)
+		if r.BaseFrontendDigest != "" {
+			p(", frontend image `%s`", r.BaseFrontendDigest)
+		}
+		p(" |\n")
+	}
 	p("| runs | %d |\n", r.Runs)
 	if !r.Started.IsZero() {
 		p("| date | %s", r.Started.Format("2006-01-02 15:04 MST"))
@@ -346,7 +229,12 @@ func markdown(w io.Writer, r *Results, chart, results string) {
 	}
 	p("The `golang:1.26` builder image is the test bed's (Debian bookworm with the host's Go\n")
 	p("toolchain); the gobuild frontend image is built from this checkout at the start and pushed there\n")
-	p("as `ghcr.io/gobuild/gobuild:1`. The Dockerfile is built by BuildKit's built-in Dockerfile frontend\n")
+	p("as `ghcr.io/gobuild/gobuild:1`")
+	if r.BaseRef != "" {
+		p("; gobuild-base's is built the same way from a `git worktree` of `%s` and pushed as\n", r.BaseRef)
+		p("`ghcr.io/gobuild/gobuild:%s`, which its builds name by digest", baseTag)
+	}
+	p(". The Dockerfile is built by BuildKit's built-in Dockerfile frontend\n")
 	p("(`dockerfile.v0`; the test bed has no `docker/dockerfile` image, so the benchmark drops the\n")
 	p("`# syntax=` line from its copy). ko's base image is made by the benchmark\n")
 	p("(`127.0.0.1:5000/bench/static:nonroot`: the same files gobuild puts on scratch, for the three\n")
@@ -393,6 +281,8 @@ func markdown(w io.Writer, r *Results, chart, results string) {
 	p("## Running it\n\n")
 	p("```sh\nhack/bench/run                  # RUNS=5 by default\nRUNS=1 hack/bench/run           # a quick look\n")
 	p("TOOLS=gobuild,dockerfile SCENARIOS=cold,edit hack/bench/run   # a subset\n")
+	p("BENCH_BASE_REF=<ref> hack/bench/run      # adds gobuild-base: the frontend of a git ref\n")
+	p("BENCH_BASE_REF=<ref> hack/bench/run quick   # issue 19's ratios, RUNS=3, into hack/bench/results/quick/\n")
 	p("hack/bench/run report           # only rewrite this file and the chart from results.json\n```\n\n")
 	p("It is not part of `hack/test`. It starts the test bed when it is not running (and stops it\n")
 	p("again), installs ko %s into the test bed's `bin/` with `go install`, and writes\n", koVersion)
@@ -415,19 +305,6 @@ func binariesKey(s Size) string {
 		k += " " + b.SHA256
 	}
 	return k
-}
-
-// comma formats n with thousands separators.
-func comma(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // modules returns the union of the third-party modules of the binaries, and
@@ -455,89 +332,4 @@ func (r *Results) modules() ([]string, string) {
 		}
 	}
 	return nil, ""
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func envPrefix(env []string) string {
-	if len(env) == 0 {
-		return ""
-	}
-	return strings.Join(quoteAll(env), " ") + " "
-}
-
-func quoteAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = quoteArg(s)
-	}
-	return out
-}
-
-// wrapArgv renders argv, one option (with its value) per line.
-func wrapArgv(argv []string) string {
-	if s := shellQuote(argv); len(s) <= 80 {
-		return s
-	}
-	var lines []string
-	cur := quoteArg(argv[0])
-	for i := 1; i < len(argv); i++ {
-		a := quoteArg(argv[i])
-		takesValue := argv[i-1] == "-ldflags" || argv[i-1] == "-o"
-		if strings.HasPrefix(argv[i], "-") && !takesValue && i > 1 {
-			lines = append(lines, cur)
-			cur = "  " + a
-			continue
-		}
-		cur += " " + a
-	}
-	lines = append(lines, cur)
-	return strings.Join(lines, " \\\n")
-}
-
-// printSummary writes the table to stdout.
-func printSummary(w io.Writer, r *Results) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "scenario (median of %d, s)", r.Runs)
-	for _, t := range r.Tools {
-		fmt.Fprintf(tw, "\t%s", r.toolLabel(t.ID))
-	}
-	fmt.Fprintln(tw)
-	for _, s := range r.Scenarios {
-		fmt.Fprint(tw, s.Label)
-		for _, t := range r.Tools {
-			fmt.Fprintf(tw, "\t%s", r.cell(t.ID, s.ID, false))
-		}
-		fmt.Fprintln(tw)
-	}
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "size (linux/amd64)\timages\tcompressed\tuncompressed\tbinaries\tuncompressed/binaries")
-	for _, s := range r.Sizes {
-		if s.Images == 0 {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t%s\t-\n", r.toolLabel(s.Tool), mib(s.BinaryBytes))
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%.3f\n", r.toolLabel(s.Tool), s.Images, mib(s.Compressed), mib(s.Uncompressed), mib(s.BinaryBytes), float64(s.Uncompressed)/float64(s.BinaryBytes))
-	}
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "target\tmeasured\tholds")
-	for _, t := range r.targets() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Target, t.Measured, t.Holds)
-	}
-	tw.Flush()
-	if r.TotalSeconds > 0 {
-		fmt.Fprintf(w, "\nthe benchmark took %.1f min\n", r.TotalSeconds/60)
-	}
 }

@@ -28,6 +28,15 @@ type Results struct {
 	Timings        []Timing       `json:"timings"`
 	Sizes          []Size         `json:"sizes"`
 	Commands       []CommandDoc   `json:"commands"`
+	// gobuild-base's ref, its commit and frontend image (base.go); the
+	// bump scenarios' module, the bytes they moved and the disk they left
+	// (bumpresults.go).
+	BaseRef            string     `json:"base_ref,omitempty"`
+	BaseCommit         string     `json:"base_commit,omitempty"`
+	BaseFrontendDigest string     `json:"base_frontend_digest,omitempty"`
+	Bump               *BumpInfo  `json:"bump,omitempty"`
+	Bytes              []ByteStat `json:"bytes,omitempty"`
+	Disk               []DiskRun  `json:"disk,omitempty"`
 	// Done lists the tool runs measured so far ("<run>/<tool>", run from 1),
 	// for -resume; Sessions counts the invocations that added to them.
 	Done     []string `json:"done,omitempty"`
@@ -160,6 +169,7 @@ func (r *Results) finish() {
 	sort.SliceStable(r.Sizes, func(i, j int) bool {
 		return order(r.Sizes[i].Tool, toolIDs()) < order(r.Sizes[j].Tool, toolIDs())
 	})
+	r.finishBytes(func(toolID string) int { return order(toolID, toolIDs()) }, func(scenarioID string) int { return order(scenarioID, scenarioIDs()) })
 }
 
 // stats returns the median, minimum and maximum.

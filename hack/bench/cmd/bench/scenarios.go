@@ -11,6 +11,10 @@ type toolInfo struct {
 
 var tools = []toolInfo{
 	{ID: "gobuild", Label: "gobuild", BuildKit: true},
+	// gobuild-base is gobuild's frontend built from a git ref (-base-ref,
+	// BENCH_BASE_REF), to compare the working tree with; offered only when
+	// a ref is given.
+	{ID: "gobuild-base", Label: "gobuild base", BuildKit: true},
 	{ID: "dockerfile", Label: "Dockerfile", BuildKit: true},
 	{ID: "ko", Label: "ko"},
 	{ID: "go", Label: "go build (host)"},
@@ -23,6 +27,21 @@ func toolIDs() []string {
 	}
 	return ids
 }
+
+// offeredTools are the tools a run may time: gobuild-base only with a ref
+// to build it from.
+func offeredTools(baseRef string) []string {
+	var ids []string
+	for _, id := range toolIDs() {
+		if id != "gobuild-base" || baseRef != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// gobuildTool reports whether a tool builds with a gobuild frontend image.
+func gobuildTool(id string) bool { return id == "gobuild" || id == "gobuild-base" }
 
 func tool(id string) toolInfo {
 	for _, t := range tools {
@@ -43,6 +62,9 @@ type scenarioInfo struct {
 	BuildKitOnly bool `json:"buildkit_only"`
 	// Chart is false for scenarios reported in the table only.
 	Chart bool `json:"chart"`
+	// NoTiming scenarios have a table of their own instead of a row of
+	// build times (bump-disk).
+	NoTiming bool `json:"no_timing,omitempty"`
 }
 
 var scenarios = []scenarioInfo{
@@ -88,7 +110,41 @@ var scenarios = []scenarioInfo{
 			"build). BuildKit tools: one build with `--opt platform=linux/amd64,linux/arm64,linux/arm/v7`; " +
 			"ko: one `ko build --platform=...`; go build: three builds one after another.",
 	},
+	{
+		ID: "bump-warm", Label: "one-module bump, warm", Short: "bump, warm", Chart: true,
+		Desc: "The warm main daemon (the tool's previous build cached) builds the source with one " +
+			"leaf module moved one release (see [Dependency bumps](#dependency-bumps)): " +
+			"the change Dependabot makes most often.",
+		BuildKitOnly: true,
+	},
+	{
+		ID: "export-empty", Label: "warm build + first cache export (empty registry)", Short: "export, empty",
+		Desc: "As the cache export above, but into a registry the benchmark starts empty for each " +
+			"tool and run, so that every blob is uploaded: the first export of a CI cache. Its " +
+			"bytes are in [Dependency bumps](#dependency-bumps); it is the pre-bump export of the next row.",
+		BuildKitOnly: true,
+	},
+	{
+		ID: "bump-fresh", Label: "fresh daemon, cache import, one-module bump", Short: "bump, fresh", Chart: true,
+		Desc: "A buildkitd with an empty root imports the cache the row above exported, builds the " +
+			"source with the leaf module moved one release further, and exports its cache to the " +
+			"same ref (`mode=max`, as a CI job does): time, and bytes uploaded by the export.",
+		BuildKitOnly: true,
+	},
+	{
+		ID: "bump-disk", Label: "build-cache disk over ten bumps", Short: "disk",
+		Desc: "On a buildkitd of its own, a full build, then ten successive one-module bumps, the " +
+			"disk measured after each; once with BuildKit's gc off and once with a small budget " +
+			"(first run only; see [Dependency bumps](#dependency-bumps)).",
+		BuildKitOnly: true, NoTiming: true,
+	},
 }
+
+// bumpScenarios are the scenarios that move the bump module.
+var bumpScenarios = []string{"bump-warm", "export-empty", "bump-fresh", "bump-disk"}
+
+// quickScenarios are quick mode's: what issue 19's targets need.
+var quickScenarios = []string{"edit", "bump-warm", "export-empty", "bump-fresh"}
 
 func scenarioIDs() []string {
 	ids := make([]string, len(scenarios))

@@ -47,6 +47,16 @@ func (b *bench) setup(ctx context.Context) error {
 		}
 		b.res.FrontendDigest = d
 	}
+	if b.hasTool("gobuild-base") {
+		if err := b.pushBaseFrontend(ctx); err != nil {
+			return err
+		}
+	}
+	if b.bumping() {
+		if err := b.setupBumps(ctx); err != nil {
+			return err
+		}
+	}
 	if b.hasTool("ko") {
 		if err := b.installKo(ctx); err != nil {
 			return err
@@ -61,6 +71,11 @@ func (b *bench) setup(ctx context.Context) error {
 			return err
 		}
 		b.srcs[t] = src
+		if tool(t).BuildKit {
+			if err := markGoMod(src, t); err != nil {
+				return err
+			}
+		}
 	}
 	return b.save()
 }
@@ -70,16 +85,23 @@ func (b *bench) setup(ctx context.Context) error {
 // as ghcr.io/gobuild/gobuild:<tag> through the mirror, and returns its
 // digest.
 func (b *bench) pushFrontend(ctx context.Context, tag string) (string, error) {
+	return b.pushFrontendFrom(ctx, b.o.repo, tag, "gobuild")
+}
+
+// pushFrontendFrom builds the frontend image from dir (the checkout, or a
+// worktree of another commit) with its Dockerfile and pushes it as
+// gobuild/gobuild:<tag>.
+func (b *bench) pushFrontendFrom(ctx context.Context, dir, tag, toolID string) (string, error) {
 	ref := b.reg + "/gobuild/gobuild:" + tag
-	logf("building the frontend from %s and pushing it as %s", b.o.repo, ref)
-	meta := filepath.Join(b.work, "frontend-metadata.json")
+	logf("building the frontend from %s and pushing it as %s", dir, ref)
+	meta := filepath.Join(b.work, "frontend-metadata-"+tag+".json")
 	// Built on the test bed's daemon, whose cache makes this quick.
 	argv := b.buildctl(b.tbAddr, "build", "--progress=plain",
 		"--frontend", "dockerfile.v0",
-		"--local", "context="+b.o.repo, "--local", "dockerfile="+b.o.repo,
+		"--local", "context="+dir, "--local", "dockerfile="+dir,
 		"--output", "type=image,name="+ref+",push=true,registry.insecure=true",
 		"--metadata-file", meta)
-	if _, err := runLogged(ctx, command{argv: argv}, b.logPath("gobuild", "push-frontend", -1)); err != nil {
+	if _, err := runLogged(ctx, command{argv: argv}, b.logPath(toolID, "push-frontend", -1)); err != nil {
 		return "", err
 	}
 	return imageDigest(meta)

@@ -12,7 +12,9 @@ import (
 
 // --- BuildKit: gobuild and the hand-written Dockerfile
 
-func (b *bench) hasBuildKitTool() bool { return b.hasTool("gobuild") || b.hasTool("dockerfile") }
+func (b *bench) hasBuildKitTool() bool {
+	return b.hasTool("gobuild") || b.hasTool("gobuild-base") || b.hasTool("dockerfile")
+}
 
 func (b *bench) cacheRef(toolID string) string { return b.reg + "/bench/cache:" + toolID }
 
@@ -31,7 +33,10 @@ func (b *bench) prune(ctx context.Context, toolID, step string, run int) error {
 
 func (b *bench) runBuildKit(ctx context.Context, t string, run int) error {
 	src := b.srcs[t]
-	bb := bkBuild{tool: t, src: src, out: filepath.Join(b.work, "out-"+t+".tar")}
+	bb := bkBuild{tool: t, src: src, out: filepath.Join(b.work, "out-"+t+".tar"), frontend: b.frontends[t]}
+	if err := b.startBumps(ctx, src, run); err != nil {
+		return err
+	}
 	warm := false
 	warmUp := func() error {
 		if warm {
@@ -107,10 +112,14 @@ func (b *bench) runBuildKit(ctx context.Context, t string, run int) error {
 			if err := b.edit(src, "fresh-edit"); err != nil {
 				return err
 			}
+			warm = false // the main daemon has not built the edit
 			if err := b.freshBuild(ctx, imp, "fresh-edit", run); err != nil {
 				return err
 			}
 		}
+	}
+	if err := b.runBumps(ctx, bb, run, warmUp); err != nil {
+		return err
 	}
 	if b.selected("multi-cold") {
 		if err := b.prune(ctx, t, "multi-cold", run); err != nil {
@@ -323,9 +332,9 @@ func (b *bench) hostScenarios(ctx context.Context, t, src string, caches []strin
 			return err
 		}
 	}
-	for _, s := range []string{"export", "fresh-same", "fresh-edit"} {
-		if b.selected(s) {
-			b.res.setNA(t, s, naReason(t, s))
+	for _, s := range scenarios {
+		if s.BuildKitOnly && b.selected(s.ID) {
+			b.res.setNA(t, s.ID, naReason(t, s.ID))
 		}
 	}
 	if b.selected("multi-cold") {
