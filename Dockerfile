@@ -1,6 +1,7 @@
 # The gobuild frontend image: static binaries on scratch: the frontend, and
-# the list step's tool (llb/listfiles), which the frontend mounts from its
-# own image into the list step instead of compiling it there.
+# the tools it runs in the builder (llb/listfiles, llb/gocacheprog), which
+# the frontend mounts from its own image into its steps instead of
+# compiling them there.
 # Build it with `docker buildx bake frontend-dev` (see docker-bake.hcl);
 # `bake frontend`, the published image, uses it to build gobuild.yaml.
 # gobuild.yaml builds the same image with gobuild itself; this Dockerfile is
@@ -23,12 +24,12 @@ RUN --mount=type=bind,target=. \
     --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     GOOS=$TARGETOS GOARCH=$TARGETARCH GOARM=${TARGETVARIANT#v} \
-    go build -trimpath -buildvcs=false -ldflags="-s -w -buildid= -X github.com/gobuild/gobuild/internal/version.Version=${VERSION}" -o /out/ ./cmd/gobuild ./llb/listfiles
+    go build -trimpath -buildvcs=false -ldflags="-s -w -buildid= -X github.com/gobuild/gobuild/internal/version.Version=${VERSION}" -o /out/ ./cmd/gobuild ./llb/listfiles ./llb/gocacheprog
 
 FROM scratch
 ARG VERSION=dev
 LABEL org.opencontainers.image.version="${VERSION}"
-COPY --from=build /out/gobuild /out/listfiles /usr/local/bin/
+COPY --from=build /out/gobuild /out/listfiles /out/gocacheprog /usr/local/bin/
 LABEL moby.buildkit.frontend.network.none="true"
 LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
 USER 65532:65532
