@@ -18,10 +18,13 @@ import (
 // dependency step looks up (importsKey).
 func TestListingFormat(t *testing.T) {
 	tool := t.TempDir()
-	if err := os.WriteFile(filepath.Join(tool, "listfiles.go"), listfiles, 0o644); err != nil {
-		t.Fatal(err)
+	build := exec.Command("go", "build", "-o", "listfiles")
+	for _, f := range listfiles {
+		if err := os.WriteFile(filepath.Join(tool, f.name), f.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		build.Args = append(build.Args, f.name)
 	}
-	build := exec.Command("go", "build", "-o", "listfiles", "listfiles.go")
 	build.Dir = tool
 	build.Env = append(os.Environ(), "GO111MODULE=auto", "GOFLAGS=", "GOWORK=off")
 	if out, err := build.CombinedOutput(); err != nil {

@@ -254,19 +254,21 @@ func TestListSources(t *testing.T) {
 	}
 	for _, want := range []string{`"list the files go build reads"`, "args: /gobuild/listfiles -root /src -dir /src -o /out/files.json -imports",
 		`linux/amd64 CGO_ENABLED=0 -trimpath -buildvcs=false\",\"mains\":[\".\"],\"env\":[\"GOARCH=amd64\",\"GOOS=linux\",\"CGO_ENABLED=0\"]`,
-		`linux/arm64 CGO_ENABLED=0 -trimpath -buildvcs=false\"`, "-imports-out /out/imports.json", "args: go build -o /out/listfiles listfiles.go", "mount /gobuild readonly", `"go mod download"`} {
+		`linux/arm64 CGO_ENABLED=0 -trimpath -buildvcs=false\"`, "-imports-out /out/imports.json", "args: go build -o /out/listfiles listfiles.go listfiles_imports.go", "mount /gobuild readonly", `"go mod download"`} {
 		if !strings.Contains(tree, want) {
 			t.Errorf("no %q in\n%s", want, tree)
 		}
 	}
 	// The step that compiles listfiles writes its source, as it is in
 	// llb/listfiles, into the build: a stale or empty embed fails here.
-	src, err := os.ReadFile("listfiles/main.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := mkfileData(t, def, "/listfiles.go"); !bytes.Equal(got, src) {
-		t.Errorf("the definition writes %d bytes to /listfiles.go, not the %d of llb/listfiles/main.go", len(got), len(src))
+	for file, name := range map[string]string{"main.go": "/listfiles.go", "imports.go": "/listfiles_imports.go"} {
+		src, err := os.ReadFile("listfiles/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mkfileData(t, def, name); !bytes.Equal(got, src) {
+			t.Errorf("the definition writes %d bytes to %s, not the %d of llb/listfiles/%s", len(got), name, len(src), file)
+		}
 	}
 
 	// With Tools (the frontend's own image), the list step mounts listfiles

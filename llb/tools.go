@@ -12,11 +12,27 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 )
 
-//go:embed listfiles/main.go
-var listfiles []byte
+var (
+	//go:embed listfiles/main.go
+	listfilesMain []byte
+	//go:embed listfiles/imports.go
+	listfilesImports []byte
+	//go:embed gocacheprog/main.go
+	gocacheprogMain []byte
+)
 
-//go:embed gocacheprog/main.go
-var gocacheprog []byte
+// sourceFile is one file of a tool's source, as compileTool writes it.
+type sourceFile struct {
+	name string
+	data []byte
+}
+
+// The tools' sources, each the files of one package main that compiles
+// alone, with the standard library only.
+var (
+	listfiles   = []sourceFile{{"listfiles.go", listfilesMain}, {"listfiles_imports.go", listfilesImports}}
+	gocacheprog = []sourceFile{{"gocacheprog.go", gocacheprogMain}}
+)
 
 // Tools are the programs a frontend image holds in ToolsPath, for
 // Config.Tools.
@@ -30,16 +46,21 @@ func (in input) cacheProgMount() bk.RunOption {
 	return bk.AddMount(cacheProg, in.compileTool("gocacheprog", gocacheprog, DepsStep), bk.SourcePath("/gocacheprog"), bk.Readonly)
 }
 
-// compileTool compiles the tool name from its source src, alone, in a step
-// of its own that only the builder image and the source invalidate; the
-// result holds /<name>. step is the step whose --no-cache-filter runs it
-// again.
-func (in input) compileTool(name string, src []byte, step string) bk.State {
+// compileTool compiles the tool name from its source files, alone, in a
+// step of its own that only the builder image and the source invalidate;
+// the result holds /<name>. step is the step whose --no-cache-filter runs
+// it again.
+func (in input) compileTool(name string, src []sourceFile, step string) bk.State {
 	t := bk.WithCreatedTime(stepEpoch)
-	file := name + ".go"
-	srcState := bk.Scratch().File(bk.Mkfile("/"+file, 0o644, src, t), bk.WithCustomName("[internal] "+file))
+	args := []string{"go", "build", "-o", path.Join(outDir, name)}
+	var files *bk.FileAction
+	for _, f := range src {
+		files = files.Mkfile("/"+f.name, 0o644, f.data, t)
+		args = append(args, f.name)
+	}
+	srcState := bk.Scratch().File(files, bk.WithCustomName("[internal] "+name+" source"))
 	opts := []bk.RunOption{
-		bk.Args([]string{"go", "build", "-o", path.Join(outDir, name), file}),
+		bk.Args(args),
 		bk.Dir(toolDir),
 		bk.AddMount(toolDir, srcState, bk.Readonly),
 		in.cacheMount(buildCache, BuildCacheID),
