@@ -113,6 +113,9 @@ func NewPlan(ctx context.Context, o PlanOptions) (*Plan, error) {
 // image's base, for an image that has one.
 func (p *Plan) Platform(ctx context.Context, target string, tp ocispecs.Platform) (gbllb.Platform, error) {
 	pl := gbllb.Platform{Target: tp}
+	if err := gbllb.CheckTarget(target, tp); err != nil {
+		return pl, err
+	}
 	img := p.image(target)
 	if img == nil || img.Scratch() {
 		return pl, nil

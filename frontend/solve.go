@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	gbllb "github.com/gobuild/gobuild/llb"
+	"github.com/gobuild/gobuild/spec"
 )
 
 // solver solves the states of one build: with the build's cache imports
@@ -39,7 +40,7 @@ func (s solver) listing(buildPlatform ocispecs.Platform) func(context.Context, b
 }
 
 // checkBinaries compiles the binaries and checks, before any image holds
-// them, that each is static and built for the target platform. It returns
+// them, that each is built for the target platform and, for linux, static. It returns
 // them in order.
 func (s solver) checkBinaries(ctx context.Context, bins []gbllb.Binary, target ocispecs.Platform) ([]builtBinary, error) {
 	out := make([]builtBinary, len(bins))
@@ -50,8 +51,10 @@ func (s solver) checkBinaries(ctx context.Context, bins []gbllb.Binary, target o
 			if err != nil {
 				return err
 			}
-			out[i] = builtBinary{Ref: ref, File: b.File, Path: "/" + b.Build.Binary}
-			return checkBinary(ctx, ref, b.File, b.Build.Binary, target, true)
+			out[i] = builtBinary{Ref: ref, File: b.File, Path: "/" + b.Name}
+			// Only linux binaries can be static: Go links darwin's,
+			// windows', openbsd's and solaris' system libraries.
+			return checkBinary(ctx, ref, b.File, b.Name, target, target.OS == spec.ImageOS)
 		})
 	}
 	return out, eg.Wait()

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -202,32 +201,6 @@ func checkMigrate(t *testing.T, path string) {
 	}
 	if stdout := runImage(t, img, imagetest.RunOpts{}); stdout != "migrate 1.2.3\n" {
 		t.Errorf("migrate printed %q, want %q", stdout, "migrate 1.2.3\n")
-	}
-}
-
-// The binaries target exports just the binaries: DIR/<binary> for one
-// platform, DIR/<os>_<arch>/<binary> for several.
-func TestServiceBinaries(t *testing.T) {
-	dir := t.TempDir()
-	mustRun(t, example("service"), "docker", "buildx", "build", "-f", "gobuild.yaml", "--target", "binaries",
-		"--platform", "linux/amd64,linux/arm64", "-o", "type=local,dest="+dir, ".")
-	for _, arch := range []string{"amd64", "arm64"} {
-		for _, bin := range []string{"server", "migrate"} {
-			imagetest.AssertStatic(t, filepath.Join(dir, "linux_"+arch, bin), arch)
-		}
-	}
-	if runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64" {
-		out, err := exec.Command(filepath.Join(dir, "linux_"+runtime.GOARCH, "migrate")).CombinedOutput()
-		if err != nil || string(out) != "migrate dev\n" {
-			t.Errorf("running the exported migrate: %v: %q, want %q", err, out, "migrate dev\n")
-		}
-	}
-
-	one := t.TempDir()
-	mustRun(t, example("service"), "docker", "buildx", "build", "-f", "gobuild.yaml", "--target", "binaries",
-		"--platform", hostPlatform, "-o", "type=local,dest="+one, ".")
-	for _, bin := range []string{"server", "migrate"} {
-		imagetest.AssertStatic(t, filepath.Join(one, bin), runtime.GOARCH)
 	}
 }
 

@@ -73,14 +73,17 @@ func externalLink(b *spec.Build) bool { return b.Cgo || b.Pie }
 // checkExternal returns why b cannot be linked externally for the target, or nil.
 func (in input) checkExternal(b *spec.Build) error {
 	target := platforms.FormatAll(platforms.Normalize(in.Target))
+	what := "cgo"
+	if !b.Cgo {
+		what = "pie"
+	}
+	if in.Target.OS != spec.ImageOS {
+		return in.fieldError(b.Path().Dot(what), fmt.Sprintf("%s needs a C toolchain for %s, and gobuild has one for linux only (%s); restrict the build with platforms", what, target, strings.Join(CgoPlatforms(), ", ")))
+	}
 	if b.Pie && !slices.Contains(pieArches, platforms.Normalize(in.Target).Architecture) {
 		return in.fieldError(b.Path().Dot("pie"), fmt.Sprintf("pie is supported for linux/%s, not %s; restrict the build with platforms", strings.Join(pieArches, ", linux/"), target))
 	}
 	if _, ok := crossCCs[ccKey(in.Target)]; !ok && !in.native() {
-		what := "cgo"
-		if !b.Cgo {
-			what = "pie"
-		}
 		return in.fieldError(b.Path().Dot(what), fmt.Sprintf("%s needs a C toolchain for %s, and gobuild has none for it; %s: true builds for %s; restrict the build with platforms", what, target, what, strings.Join(CgoPlatforms(), ", ")))
 	}
 	return nil

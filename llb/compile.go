@@ -86,12 +86,13 @@ func (in input) compileAll(builds []*spec.Build, genv []string, tested bool) ([]
 		}
 		for _, i := range g {
 			b := builds[i]
-			file := "/" + b.Binary
+			exe := spec.ExeName(b.Binary, in.Target)
+			file := "/" + exe
 			if len(g) > 1 {
 				name, _ := spec.PackageExecName(b.Main)
-				file = "/" + name
+				file = "/" + spec.ExeName(name, in.Target)
 			}
-			outs[i] = Binary{Build: b, State: out, File: file, Shared: len(g) > 1}
+			outs[i] = Binary{Build: b, State: out, File: file, Name: exe, Shared: len(g) > 1}
 		}
 	}
 	return outs, nil
@@ -163,7 +164,7 @@ func (in input) compile(group []*spec.Build, genv []string, tested bool) (bk.Sta
 	}
 	args := append([]string{"go", "build"}, buildFlags(b)...)
 	if len(group) == 1 {
-		args = append(args, "-o", path.Join(outDir, b.Binary), b.Main)
+		args = append(args, "-o", path.Join(outDir, spec.ExeName(b.Binary, in.Target)), b.Main)
 	} else {
 		args = append(append(args, "-o", outDir+"/"), mains...)
 	}

@@ -45,7 +45,10 @@ type Result struct {
 type Binary struct {
 	Build *spec.Build
 	State bk.State // the compile's output
-	File  string   // the binary's path in State: /<Build.Binary>, or in a shared compile the name go build gave it
+	File  string   // the binary's path in State: /<Name>, or in a shared compile the name go build gave it
+	// Name is the binary's file name in an image or the binaries target:
+	// Build.Binary, with .exe on windows (spec.ExeName).
+	Name string
 	// Shared is set when State is a compile shared with other builds, so
 	// that it holds their binaries too.
 	Shared bool

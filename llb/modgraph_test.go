@@ -241,6 +241,8 @@ func TestModuleBumpRerunsImporters(t *testing.T) {
 		"[deps linux/arm64] example.com/Big/uuid v1.6.1": true,
 		"[deps linux/arm64] example.com/mid v1.2.0":      true,
 		"[hello linux/arm64] go build .":                 true,
+		// The binaries target's checksums read the new binary.
+		"[binaries linux/arm64] checksums.txt": true,
 	}
 	if !reflect.DeepEqual(changed, want) {
 		t.Errorf("steps changed by the bump: %v, want %v", changed, want)

@@ -1,5 +1,5 @@
 // Platforms: the GOOS/GOARCH (GOARM, GOAMD64) environment of a target
-// platform.
+// platform, and the targets that build for linux only.
 
 package llb
 
@@ -14,14 +14,12 @@ import (
 	"github.com/gobuild/gobuild/spec"
 )
 
-var goArches = spec.Arches
-
 // platformEnv is the GOOS/GOARCH (and GOARM/GOAMD64) environment that makes the Go
 // compiler on the build platform target p, sorted by name.
 func platformEnv(p ocispecs.Platform) ([]string, error) {
 	p = platforms.Normalize(p)
-	if p.OS != "linux" {
-		return nil, fmt.Errorf("platform %s is not supported: gobuild builds linux images (linux/%s)", platforms.FormatAll(p), strings.Join(goArches, ", linux/"))
+	if err := spec.CheckPlatform(p); err != nil {
+		return nil, fmt.Errorf("platform %s is not supported: %w", platforms.FormatAll(p), err)
 	}
 	env := []string{}
 	switch p.Architecture {
@@ -41,11 +39,27 @@ func platformEnv(p ocispecs.Platform) ([]string, error) {
 		default:
 			return nil, fmt.Errorf("platform %s: unknown arm variant %q (want v5, v6 or v7)", platforms.FormatAll(p), p.Variant)
 		}
-	case "arm64", "386", "ppc64le", "s390x", "riscv64":
-	default:
-		return nil, fmt.Errorf("platform %s is not supported: gobuild builds linux/%s", platforms.FormatAll(p), strings.Join(goArches, ", linux/"))
 	}
 	env = append(env, "GOARCH="+p.Architecture, "GOOS="+p.OS)
 	sort.Strings(env)
 	return env, nil
+}
+
+// CheckTarget returns why target name (from TargetName) cannot be built for
+// p, or nil: only the binaries target builds for an OS other than linux.
+func CheckTarget(name string, p ocispecs.Platform) error {
+	p = platforms.Normalize(p)
+	if err := spec.CheckPlatform(p); err != nil {
+		return fmt.Errorf("platform %s is not supported: %w", platforms.FormatAll(p), err)
+	}
+	if p.OS == spec.ImageOS || name == BinariesTarget {
+		return nil
+	}
+	what := "image " + name + " is built"
+	switch name {
+	case TestTarget, VulncheckTarget:
+		what = "the " + name + " target runs in the builder,"
+	}
+	return fmt.Errorf("platform %s: %s for %s only; --target %s builds binaries for %s",
+		platforms.FormatAll(p), what, spec.ImageOS, BinariesTarget, platforms.FormatAll(p))
 }

@@ -39,6 +39,9 @@ func TargetName(f *spec.File, target, filename string) (string, error) {
 // Target builds the graph of the target name (from TargetName) for
 // in.Target; vulnDB is the database the vulncheck target reads.
 func buildTarget(in input, name, vulnDB string) (*Result, error) {
+	if err := CheckTarget(name, in.Target); err != nil {
+		return nil, err
+	}
 	switch name {
 	case BinariesTarget:
 		return buildBinaries(in)

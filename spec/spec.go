@@ -65,9 +65,6 @@ type Go struct {
 	SSH bool `yaml:"ssh"`
 }
 
-// Arches are the architectures gobuild builds for (GOARCH and OCI names agree).
-var Arches = []string{"amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64"}
-
 // GoArgs are the build args that set the go environment of the same name,
 // winning over go.env.
 var GoArgs = []string{"GOFLAGS", "GOINSECURE", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOPROXY", "GOSUMDB"}
@@ -147,7 +144,9 @@ type Build struct {
 	// -static-pie by the external linker).
 	Pie bool `yaml:"pie"`
 	// Platforms restricts the build to these platforms (os/arch[/variant]);
-	// default: every platform the build is asked for.
+	// default: every platform the build is asked for. Images are linux
+	// only; the binaries target also builds for the other OSes of
+	// BinaryArches (darwin, windows, the BSDs, illumos, solaris).
 	Platforms []string `yaml:"platforms"`
 
 	path Path // builds[i]: where it stands in the file (see Path)

@@ -201,10 +201,11 @@ func TestBadFiles(t *testing.T) {
 			`gobuild.yaml:2:12: builds[0].strip: must be true or false, not "no"`},
 		{"second image unnamed", "images:\n  - name: a\n  - user: \"1\"\n",
 			`gobuild.yaml:3:5: images[1]: name is required when there is more than one image`},
-		{"bad platform", "builds:\n  - platforms: [linux/arm64, \"linux/\", windows/amd64, linux/mips]\n",
+		{"bad platform", "builds:\n  - platforms: [linux/arm64, \"linux/\", plan9/amd64, linux/mips, windows/amd64, darwin/386]\n",
 			`gobuild.yaml:2:30: builds[0].platforms[1]: "linux/" is not a platform: write it as os/arch[/variant], such as linux/arm64 or linux/arm/v7` + "\n" +
-				`gobuild.yaml:2:40: builds[0].platforms[2]: "windows/amd64": gobuild builds linux images` + "\n" +
-				`gobuild.yaml:2:55: builds[0].platforms[3]: "linux/mips": gobuild builds linux/amd64, linux/arm64, linux/arm, linux/386, linux/ppc64le, linux/s390x, linux/riscv64`},
+				`gobuild.yaml:2:40: builds[0].platforms[2]: "plan9/amd64": gobuild builds binaries for darwin, dragonfly, freebsd, illumos, linux, netbsd, openbsd, solaris, windows, not for plan9` + "\n" +
+				`gobuild.yaml:2:53: builds[0].platforms[3]: "linux/mips": gobuild builds linux/amd64, linux/arm64, linux/arm, linux/386, linux/ppc64le, linux/s390x, linux/riscv64, not linux/mips` + "\n" +
+				`gobuild.yaml:2:80: builds[0].platforms[5]: "darwin/386": gobuild builds darwin/amd64, darwin/arm64, not darwin/386`},
 		{"cgo not bool", "builds:\n  - cgo: yes please\n",
 			`gobuild.yaml:2:10: builds[0].cgo: must be true or false, not "yes please"`},
 		{"test package and flag", "test:\n  packages: [internal/...]\n  flags: [short]\n",

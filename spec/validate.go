@@ -133,10 +133,8 @@ func (f *File) validate() Errors {
 			field := p.Dot("platforms").Index(j)
 			if pl, err := platforms.Parse(ps); err != nil {
 				bad(field, "%q is not a platform: write it as os/arch[/variant], such as linux/arm64 or linux/arm/v7", ps)
-			} else if pl.OS != "linux" {
-				bad(field, "%q: gobuild builds linux images", ps)
-			} else if !slices.Contains(Arches, platforms.Normalize(pl).Architecture) {
-				bad(field, "%q: gobuild builds linux/%s", ps, strings.Join(Arches, ", linux/"))
+			} else if err := CheckPlatform(pl); err != nil {
+				bad(field, "%q: %v", ps, err)
 			}
 		}
 		for j, tag := range b.Tags {

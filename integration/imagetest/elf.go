@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/gobuild/gobuild/internal/elfcheck"
+	"github.com/gobuild/gobuild/internal/bincheck"
 )
 
 // ELFInfo describes an ELF file.
@@ -25,7 +25,7 @@ type ELFInfo struct {
 
 // InspectELF reads the ELF headers of path. The loader and the libraries
 // are read as the loader reads them, from the PT_INTERP and PT_DYNAMIC
-// program headers (internal/elfcheck, the reader the frontend's check
+// program headers (internal/bincheck, the reader the frontend's check
 // uses), so a binary whose section headers were removed still shows them.
 func InspectELF(path string) (*ELFInfo, error) {
 	f, err := os.Open(path)
@@ -33,7 +33,7 @@ func InspectELF(path string) (*ELFInfo, error) {
 		return nil, err
 	}
 	defer f.Close()
-	i, err := elfcheck.Inspect(f)
+	i, err := bincheck.Inspect(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

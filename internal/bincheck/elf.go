@@ -1,12 +1,7 @@
-// Package elfcheck checks a built binary before it goes into an image: it
-// must be an ELF file for the target platform's machine, class and byte
-// order, and, when it should be static, ask for no dynamic loader and no
-// shared library.
-//
-// It reads only headers and a few small tables through an io.ReaderAt, so a
-// binary can be checked without reading it whole, and it returns errors, never
-// panics, on truncated or hostile input.
-package elfcheck
+// ELF: the headers of linux and BSD binaries, and the dynamic segment the
+// loader reads.
+
+package bincheck
 
 import (
 	"bytes"
@@ -15,8 +10,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // Info is what Inspect reads from an ELF file's headers.
@@ -25,6 +18,7 @@ type Info struct {
 	Class   elf.Class
 	Data    elf.Data // byte order
 	Type    elf.Type
+	OSABI   elf.OSABI
 	// Interp is the dynamic loader a PT_INTERP program header asks for, ""
 	// when there is none. A PT_INTERP without a path reads as "(empty)".
 	Interp string
@@ -107,7 +101,7 @@ func inspect(r io.ReaderAt) (*Info, error) {
 	if err != nil {
 		return nil, corrupt(err)
 	}
-	info := &Info{Machine: f.Machine, Class: f.Class, Data: f.Data, Type: f.Type}
+	info := &Info{Machine: f.Machine, Class: f.Class, Data: f.Data, Type: f.Type, OSABI: f.OSABI}
 	info.HasSymtab = f.SectionByType(elf.SHT_SYMTAB) != nil
 	for _, p := range f.Progs {
 		switch p.Type {
@@ -274,125 +268,4 @@ func readString(r io.ReaderAt, off, limit uint64) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no NUL within %d bytes", limit)
-}
-
-// target is what a platform's binaries must be.
-type target struct {
-	machine elf.Machine
-	class   elf.Class
-	data    elf.Data
-}
-
-// targets maps OCI architectures to their ELF identification.
-var targets = map[string]target{
-	"amd64":    {elf.EM_X86_64, elf.ELFCLASS64, elf.ELFDATA2LSB},
-	"arm64":    {elf.EM_AARCH64, elf.ELFCLASS64, elf.ELFDATA2LSB},
-	"arm":      {elf.EM_ARM, elf.ELFCLASS32, elf.ELFDATA2LSB},
-	"386":      {elf.EM_386, elf.ELFCLASS32, elf.ELFDATA2LSB},
-	"ppc64le":  {elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2LSB},
-	"ppc64":    {elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2MSB},
-	"s390x":    {elf.EM_S390, elf.ELFCLASS64, elf.ELFDATA2MSB},
-	"riscv64":  {elf.EM_RISCV, elf.ELFCLASS64, elf.ELFDATA2LSB},
-	"mips64le": {elf.EM_MIPS, elf.ELFCLASS64, elf.ELFDATA2LSB},
-	"mips64":   {elf.EM_MIPS, elf.ELFCLASS64, elf.ELFDATA2MSB},
-	"mipsle":   {elf.EM_MIPS, elf.ELFCLASS32, elf.ELFDATA2LSB},
-	"mips":     {elf.EM_MIPS, elf.ELFCLASS32, elf.ELFDATA2MSB},
-	"loong64":  {elf.EM_LOONGARCH, elf.ELFCLASS64, elf.ELFDATA2LSB},
-}
-
-// machineNames are plain names of the machines users meet.
-var machineNames = map[elf.Machine]string{
-	elf.EM_X86_64:    "x86-64",
-	elf.EM_AARCH64:   "64-bit ARM",
-	elf.EM_ARM:       "32-bit ARM",
-	elf.EM_386:       "32-bit x86",
-	elf.EM_PPC64:     "64-bit PowerPC",
-	elf.EM_PPC:       "32-bit PowerPC",
-	elf.EM_S390:      "IBM Z",
-	elf.EM_RISCV:     "RISC-V",
-	elf.EM_MIPS:      "MIPS",
-	elf.EM_LOONGARCH: "LoongArch",
-	elf.EM_SPARCV9:   "SPARC V9",
-}
-
-// Check reads the ELF headers of r, the binary called name built for p, and
-// returns an error naming name when it is not an ELF file, is not built for
-// p's machine, class and byte order, or, when static is true, asks for a
-// dynamic loader or shared libraries.
-func Check(r io.ReaderAt, name string, p ocispecs.Platform, static bool) error {
-	plat := formatPlatform(p)
-	if p.OS != "linux" {
-		return fmt.Errorf("cannot check binary %q for %s: gobuild checks only linux binaries", name, plat)
-	}
-	want, ok := targets[p.Architecture]
-	if !ok {
-		return fmt.Errorf("cannot check binary %q for %s: unknown architecture %q", name, plat, p.Architecture)
-	}
-	info, err := Inspect(r)
-	if err != nil {
-		if errors.Is(err, ErrNotELF) || errors.Is(err, ErrCorrupt) {
-			return fmt.Errorf("binary %q is %w", name, err)
-		}
-		return fmt.Errorf("reading binary %q: %w", name, err)
-	}
-	if info.Machine != want.machine {
-		return fmt.Errorf("binary %q is built for %s (%s), not for %s (%s)",
-			name, machineName(info.Machine), info.Machine, plat, want.machine)
-	}
-	if info.Class != want.class || info.Data != want.data {
-		return fmt.Errorf("binary %q is built for %s (%s, %s), not for %s (%s, %s)",
-			name, machineName(info.Machine), info.Machine, layout(info.Class, info.Data),
-			plat, want.machine, layout(want.class, want.data))
-	}
-	if static && !info.Static() {
-		var asks []string
-		if info.Interp != "" {
-			asks = append(asks, "interpreter "+info.Interp)
-		}
-		if len(info.Needed) > 0 {
-			asks = append(asks, "needs "+strings.Join(info.Needed, ", "))
-		}
-		return fmt.Errorf("binary %q for %s is dynamically linked (%s); gobuild images hold only static binaries: "+
-			"build it with cgo: false, or with cgo: true, which links statically unless ldflags say otherwise",
-			name, plat, strings.Join(asks, "; "))
-	}
-	return nil
-}
-
-func machineName(m elf.Machine) string {
-	if s, ok := machineNames[m]; ok {
-		return s
-	}
-	return "machine " + fmt.Sprint(uint16(m))
-}
-
-// layout describes a class and byte order, as in "64-bit big-endian".
-func layout(c elf.Class, d elf.Data) string {
-	var s string
-	switch c {
-	case elf.ELFCLASS32:
-		s = "32-bit"
-	case elf.ELFCLASS64:
-		s = "64-bit"
-	default:
-		s = "unknown-class"
-	}
-	switch d {
-	case elf.ELFDATA2LSB:
-		s += " little-endian"
-	case elf.ELFDATA2MSB:
-		s += " big-endian"
-	default:
-		s += " unknown-byte-order"
-	}
-	return s
-}
-
-// formatPlatform formats p as os/arch[/variant].
-func formatPlatform(p ocispecs.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
 }

@@ -8,15 +8,16 @@ import (
 	"os"
 	"slices"
 
-	"github.com/gobuild/gobuild/internal/elfcheck"
+	"github.com/gobuild/gobuild/internal/bincheck"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // checkBinary checks the binary at file in ref, called name in messages,
-// before it goes into an image: it must be an ELF file for p and, when static
-// is true, statically linked (see elfcheck.Check). It reads only the ELF
-// headers and tables it needs, in a few ranged reads, never the whole file.
+// before it goes into an image or out of the build: it must be an
+// executable for p (ELF, Mach-O or PE) and, when static is true, statically
+// linked (see bincheck.Check). It reads only the headers and tables it
+// needs, in a few ranged reads, never the whole file.
 func checkBinary(ctx context.Context, ref client.Reference, file, name string, p ocispecs.Platform, static bool) error {
 	st, err := ref.StatFile(ctx, client.StatRequest{Path: file})
 	if err != nil {
@@ -26,7 +27,7 @@ func checkBinary(ctx context.Context, ref client.Reference, file, name string, p
 		return fmt.Errorf("binary %q (%s) is not a regular file but %s", name, file, os.FileMode(st.Mode))
 	}
 	r := newRefReaderAt(ctx, ref, file, st.Size)
-	err = elfcheck.Check(r, name, p, static)
+	err = bincheck.Check(r, name, p, static)
 	if r.err != nil {
 		// The gateway failed, whatever debug/elf made of it.
 		return fmt.Errorf("reading binary %q (%s): %w", name, file, r.err)
@@ -41,9 +42,9 @@ const (
 
 // refReaderAt is an io.ReaderAt over a file of a gateway reference. It reads
 // aligned chunks with ranged ReadFile calls and keeps the last few, so the
-// many small reads of debug/elf (headers, program and section headers, a few
-// small tables) make a handful of round trips. It is not safe for concurrent
-// use.
+// many small reads of debug/elf, debug/macho or debug/pe (headers, load
+// commands, a few small tables) make a handful of round trips. It is not
+// safe for concurrent use.
 type refReaderAt struct {
 	ctx  context.Context
 	ref  client.Reference

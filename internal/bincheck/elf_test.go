@@ -1,4 +1,4 @@
-package elfcheck
+package bincheck
 
 import (
 	"bytes"
@@ -47,6 +47,13 @@ var builds = map[string]*buildSpec{
 	"ppc64le": {env: []string{"CGO_ENABLED=0", "GOARCH=ppc64le"}, args: stripped},
 	"s390x":   {env: []string{"CGO_ENABLED=0", "GOARCH=s390x"}, args: stripped},
 	"riscv64": {env: []string{"CGO_ENABLED=0", "GOARCH=riscv64"}, args: stripped},
+	// Other OSes: what the binaries target builds besides linux.
+	"darwin-amd64":  {env: []string{"CGO_ENABLED=0", "GOOS=darwin", "GOARCH=amd64"}, args: stripped},
+	"darwin-arm64":  {env: []string{"CGO_ENABLED=0", "GOOS=darwin", "GOARCH=arm64"}, args: stripped},
+	"windows-amd64": {env: []string{"CGO_ENABLED=0", "GOOS=windows", "GOARCH=amd64"}, args: stripped},
+	"windows-arm64": {env: []string{"CGO_ENABLED=0", "GOOS=windows", "GOARCH=arm64"}, args: stripped},
+	"freebsd-amd64": {env: []string{"CGO_ENABLED=0", "GOOS=freebsd", "GOARCH=amd64"}, args: stripped},
+	"openbsd-arm64": {env: []string{"CGO_ENABLED=0", "GOOS=openbsd", "GOARCH=arm64"}, args: stripped},
 	// host: a static binary for the host, with its symbol table.
 	"host": {env: []string{"CGO_ENABLED=0"}},
 	// cgo-dynamic: the host's default cgo build, which asks for the host's
@@ -233,7 +240,7 @@ func equalInfo(a, b *Info) bool {
 // hostPlatform is the platform the host's builds are for.
 func hostPlatform(t *testing.T) ocispecs.Platform {
 	p := linux(runtime.GOARCH, "")
-	if _, ok := targets[p.Architecture]; !ok {
+	if _, ok := elfTargets[p.Architecture]; !ok {
 		t.Skipf("no ELF target for host architecture %s", p.Architecture)
 	}
 	if p.Architecture == "arm" {
@@ -373,10 +380,20 @@ func TestBadInput(t *testing.T) {
 		p:    linux("sparc64", ""),
 		want: `cannot check binary "server" for linux/sparc64: unknown architecture "sparc64"`,
 	}, {
-		name: "not linux",
+		name: "ELF for windows",
 		data: func(t *testing.T) []byte { return readPrefix(t, "amd64", 1<<30) },
 		p:    ocispecs.Platform{OS: "windows", Architecture: "amd64"},
-		want: `cannot check binary "server" for windows/amd64: gobuild checks only linux binaries`,
+		want: `binary "server" is not a PE file (it starts with "\x7fE"), as windows/amd64 binaries are`,
+	}, {
+		name: "ELF for darwin",
+		data: func(t *testing.T) []byte { return readPrefix(t, "arm64", 1<<30) },
+		p:    ocispecs.Platform{OS: "darwin", Architecture: "arm64"},
+		want: `binary "server" is not a 64-bit Mach-O file (it starts with "\x7fELF"), as darwin/arm64 binaries are`,
+	}, {
+		name: "unchecked OS",
+		data: func(t *testing.T) []byte { return readPrefix(t, "amd64", 1<<30) },
+		p:    ocispecs.Platform{OS: "plan9", Architecture: "amd64"},
+		want: `cannot check binary "server" for plan9/amd64: gobuild checks binaries for darwin, dragonfly, freebsd, illumos, linux, netbsd, openbsd, solaris, windows`,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gobuild/gobuild/internal/elfcheck"
+	"github.com/gobuild/gobuild/internal/bincheck"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	fstypes "github.com/tonistiigi/fsutil/types"
@@ -164,9 +164,9 @@ func TestCheckBinary(t *testing.T) {
 
 			ref := &fakeRef{t: t, path: "/out/server", data: data, mode: 0o755}
 			got := checkBinary(context.Background(), ref, "/out/server", "server", tt.p, tt.static)
-			want := elfcheck.Check(f, "server", tt.p, tt.static)
+			want := bincheck.Check(f, "server", tt.p, tt.static)
 			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("checkBinary = %v\nelfcheck.Check on the file = %v", got, want)
+				t.Errorf("checkBinary = %v\nbincheck.Check on the file = %v", got, want)
 			}
 			if (got != nil) != tt.wantFail {
 				t.Errorf("checkBinary = %v, want failure %v", got, tt.wantFail)
@@ -174,11 +174,11 @@ func TestCheckBinary(t *testing.T) {
 
 			// The same Info, read through the gateway.
 			r := newRefReaderAt(context.Background(), &fakeRef{t: t, path: "/out/server", data: data}, "/out/server", int64(len(data)))
-			gotInfo, err := elfcheck.Inspect(r)
+			gotInfo, err := bincheck.Inspect(r)
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantInfo, err := elfcheck.Inspect(f)
+			wantInfo, err := bincheck.Inspect(f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,12 +238,12 @@ func testCheckBinaryErrors(t *testing.T, static string) {
 		name: "shell script",
 		ref:  &fakeRef{path: "/out/server", data: []byte("#!/bin/sh\nexec true\n"), mode: 0o755},
 		file: "/out/server",
-		want: `binary "server" is not an ELF file (it starts with "#!/b")`, is: elfcheck.ErrNotELF,
+		want: `binary "server" is not an ELF file (it starts with "#!/b")`, is: bincheck.ErrNotELF,
 	}, {
 		name: "truncated",
 		ref:  &fakeRef{path: "/out/server", data: data[:8192], mode: 0o755},
 		file: "/out/server",
-		is:   elfcheck.ErrCorrupt,
+		is:   bincheck.ErrCorrupt,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
