@@ -34,6 +34,9 @@ func buildFlags(b *spec.Build) []string {
 	}
 	ldflags = append(ldflags, b.Ldflags...)
 	args = append(args, "-ldflags="+strings.Join(ldflags, " "))
+	if b.Cover {
+		args = append(args, "-cover")
+	}
 	return append(args, b.Flags...)
 }
 

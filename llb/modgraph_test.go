@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,6 +52,7 @@ func shopGraph(leafVersion string) DepGraph {
 func moduleSteps(t *testing.T, src string, graph DepGraph) (*bk.Definition, map[string]*pb.ExecOp, map[string]digest.Digest) {
 	t.Helper()
 	in := testInput(t, src, arm64)
+	in.Env = in.File.GoEnv(nil)
 	tools := bk.Image("example.com/gobuild:1")
 	in.Tools = &tools
 	in.list = &Listing{Sources: []string{"go.mod", "main.go"}, Deps: map[string]DepGraph{importsKey(&in.File.Builds[0], arm64): graph}}
@@ -223,6 +225,36 @@ func TestModuleStepsCompileCacheProg(t *testing.T) {
 	}
 	if m := mountAt(ex["[deps linux/arm64] example.com/mid v1.2.0"], cacheProg); m == nil || m.Selector != "/gocacheprog" || !m.Readonly {
 		t.Errorf("mid's step does not mount the compiled gocacheprog: %+v", m)
+	}
+}
+
+// go.experiment and go.fips140 reach every dependency step and the compile
+// (their cache keys too), and cover: true only the compile's flags.
+func TestGoSettingsReachEveryStep(t *testing.T) {
+	src := "go:\n  version: \"1.26\"\n  experiment: [jsonv2, nogreenteagc]\n  fips140: latest\nbuilds:\n  - cover: true\n"
+	_, ex, _ := moduleSteps(t, src, shopGraph("v1.6.0"))
+	_, plain, _ := moduleSteps(t, "go:\n  version: \"1.26\"\n", shopGraph("v1.6.0"))
+	var deps int
+	for name, e := range ex {
+		if !strings.HasPrefix(name, "[deps ") && !strings.Contains(name, "go build") {
+			continue
+		}
+		deps++
+		if env(e, "GOEXPERIMENT") != "jsonv2,nogreenteagc" || env(e, "GOFIPS140") != "latest" {
+			t.Errorf("%s: GOEXPERIMENT=%q GOFIPS140=%q", name, env(e, "GOEXPERIMENT"), env(e, "GOFIPS140"))
+		}
+		cover := slices.Contains(e.Meta.Args, "-cover")
+		if compile := strings.HasPrefix(name, "[hello "); cover != compile {
+			t.Errorf("%s: -cover in its args is %v: %q", name, cover, e.Meta.Args)
+		}
+	}
+	if deps < 3 {
+		t.Errorf("only %d go build steps in %v", deps, keys(ex))
+	}
+	for name, e := range plain {
+		if env(e, "GOEXPERIMENT") != "" || env(e, "GOFIPS140") != "" {
+			t.Errorf("%s has GOEXPERIMENT or GOFIPS140 with neither set", name)
+		}
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"golang.org/x/mod/semver"
 )
 
 var reMajorSuffix = regexp.MustCompile(`^v[0-9]+$`)
@@ -48,6 +50,10 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 	r.Go.Dir = ModuleDir(f.Go.Dir)
 	r.Go.Env = maps.Clone(f.Go.Env)
 	r.Go.Private = slices.Clone(f.Go.Private)
+	r.Go.Experiment = slices.Clone(f.Go.Experiment)
+	if r.Go.FIPS140 != "" && semver.Compare("v"+r.Go.Version, "v1.24") < 0 {
+		bad("go.fips140", "GOFIPS140 needs Go 1.24 or newer, and this module builds with Go %s (go.version or go.mod)", r.Go.Version)
+	}
 
 	builds := f.Builds
 	if len(builds) == 0 {
@@ -149,7 +155,8 @@ func ModuleDir(dir string) string {
 }
 
 // GoEnv is the environment gobuild adds to every go command: go.env, then
-// GOPRIVATE from go.private (joined to a GOPRIVATE from go.env), then the
+// GOPRIVATE from go.private (joined to a GOPRIVATE from go.env),
+// GOEXPERIMENT from go.experiment and GOFIPS140 from go.fips140, then the
 // build args named in GoArgs, which win.
 func (f *File) GoEnv(args map[string]string) map[string]string {
 	env := maps.Clone(f.Go.Env)
@@ -162,6 +169,12 @@ func (f *File) GoEnv(args map[string]string) map[string]string {
 			pats = append([]string{p}, pats...)
 		}
 		env["GOPRIVATE"] = strings.Join(pats, ",")
+	}
+	if len(f.Go.Experiment) > 0 {
+		env["GOEXPERIMENT"] = strings.Join(f.Go.Experiment, ",")
+	}
+	if f.Go.FIPS140 != "" {
+		env["GOFIPS140"] = f.Go.FIPS140
 	}
 	for _, k := range GoArgs {
 		if v, ok := args[k]; ok {

@@ -58,6 +58,14 @@ type Go struct {
 	// Private are GOPRIVATE patterns: modules fetched directly, not through
 	// the proxy or the checksum database.
 	Private []string `yaml:"private"`
+	// Experiment are GOEXPERIMENT settings, such as jsonv2 or noswissmap,
+	// for every go command: the compiles, the dependency steps (their
+	// cache key), the tests. The binaries record them (go version -m).
+	Experiment []string `yaml:"experiment"`
+	// FIPS140 is GOFIPS140, the version of the Go Cryptographic Module the
+	// binaries are built with: latest, inprocess, certified, off or a
+	// frozen version such as v1.0.0 (Go 1.24 or newer).
+	FIPS140 string `yaml:"fips140"`
 	// SSH fetches the private modules with git over ssh, through the ssh
 	// agent given with --ssh default, and checks host keys against the
 	// known_hosts secret. Default false: they are fetched over https, with
@@ -143,6 +151,10 @@ type Build struct {
 	// Pie gives a static-pie binary (-buildmode=pie, linked with
 	// -static-pie by the external linker).
 	Pie bool `yaml:"pie"`
+	// Cover builds a coverage-instrumented binary (go build -cover) for
+	// integration-coverage runs: run it with GOCOVERDIR set, and it writes
+	// coverage data there.
+	Cover bool `yaml:"cover"`
 	// Platforms restricts the build to these platforms (os/arch[/variant]);
 	// default: every platform the build is asked for. Images are linux
 	// only; the binaries target also builds for the other OSes of

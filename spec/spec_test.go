@@ -124,9 +124,9 @@ func TestBadFiles(t *testing.T) {
 		{"unknown top-level field", "# syntax=x\nbuild:\n  - main: .\n",
 			`gobuild.yaml:2:1: build: unknown field "build" (did you mean "builds"?); allowed: builds, go, images, test, version, vulncheck`},
 		{"unknown nested field", "builds:\n  - mian: ./cmd/x\n",
-			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, cgo, env, flags, gcflags, id, ldflags, main, pie, platforms, strip, tags, trimpath`},
+			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, cgo, cover, env, flags, gcflags, id, ldflags, main, pie, platforms, strip, tags, trimpath`},
 		{"unknown field far from any", "go:\n  zzzzzzzz: 1\n",
-			`gobuild.yaml:2:3: go.zzzzzzzz: unknown field "zzzzzzzz"; allowed: dir, env, image, private, ssh, version`},
+			`gobuild.yaml:2:3: go.zzzzzzzz: unknown field "zzzzzzzz"; allowed: dir, env, experiment, fips140, image, private, ssh, version`},
 		{"wrong type list", "builds: ./cmd/x\n",
 			`gobuild.yaml:1:9: builds: must be a list, not "./cmd/x"`},
 		{"wrong type mapping", "go: 1.26\n",
@@ -201,6 +201,10 @@ func TestBadFiles(t *testing.T) {
 			`gobuild.yaml:2:12: builds[0].strip: must be true or false, not "no"`},
 		{"second image unnamed", "images:\n  - name: a\n  - user: \"1\"\n",
 			`gobuild.yaml:3:5: images[1]: name is required when there is more than one image`},
+		{"bad go settings", "go:\n  experiment: [jsonv2, \"a,b\", noswissmap]\n  fips140: v1\n  env: {GOEXPERIMENT: x}\n",
+			`gobuild.yaml:2:24: go.experiment[1]: "a,b" is not a GOEXPERIMENT name: write one per item, such as jsonv2 or noswissmap` + "\n" +
+				`gobuild.yaml:3:12: go.fips140: "v1" is not a GOFIPS140 setting: use latest, inprocess, certified, off or a module version such as v1.0.0` + "\n" +
+				`gobuild.yaml:4:23: go.env.GOEXPERIMENT: set GOEXPERIMENT with go.experiment`},
 		{"bad platform", "builds:\n  - platforms: [linux/arm64, \"linux/\", plan9/amd64, linux/mips, windows/amd64, darwin/386]\n",
 			`gobuild.yaml:2:30: builds[0].platforms[1]: "linux/" is not a platform: write it as os/arch[/variant], such as linux/arm64 or linux/arm/v7` + "\n" +
 				`gobuild.yaml:2:40: builds[0].platforms[2]: "plan9/amd64": gobuild builds binaries for darwin, dragonfly, freebsd, illumos, linux, netbsd, openbsd, solaris, windows, not for plan9` + "\n" +
@@ -386,5 +390,24 @@ func TestVulnDB(t *testing.T) {
 	_, err := parse("").VulnDB(map[string]string{"GOVULNDB": "vuln.go.dev"})
 	if want := `build arg GOVULNDB: "vuln.go.dev" is not an https://, http:// or file:// URL`; err == nil || err.Error() != want {
 		t.Errorf("bad GOVULNDB: %v, want %s", err, want)
+	}
+}
+
+// go.experiment and go.fips140 become GOEXPERIMENT and GOFIPS140 for every
+// go command; GOFIPS140 needs Go 1.24.
+func TestGoSettings(t *testing.T) {
+	src := "go:\n  experiment: [jsonv2, nogreenteagc]\n  fips140: v1.0.0\n  env: {GOFLAGS: -mod=mod}\n"
+	env := mustResolve(t, src, hello).GoEnv(map[string]string{"GOFLAGS": "-x"})
+	want := map[string]string{"GOEXPERIMENT": "jsonv2,nogreenteagc", "GOFIPS140": "v1.0.0", "GOFLAGS": "-x"}
+	if !reflect.DeepEqual(env, want) {
+		t.Errorf("GoEnv = %v, want %v", env, want)
+	}
+	f, err := Parse("custom.yaml", []byte("go:\n  version: \"1.23\"\n  fips140: latest\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Resolve("custom.yaml", hello)
+	if want := "custom.yaml:3:12: go.fips140: GOFIPS140 needs Go 1.24 or newer, and this module builds with Go 1.23 (go.version or go.mod)"; err == nil || err.Error() != want {
+		t.Errorf("Resolve = %v, want %s", err, want)
 	}
 }

@@ -24,7 +24,12 @@ var (
 	reTag       = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
 	rePort      = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
 	reMode      = regexp.MustCompile(`^0?[0-7]{3}$`)
+	reExp       = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
+	reFIPS140   = regexp.MustCompile(`^(off|latest|inprocess|certified|v[0-9]+\.[0-9]+\.[0-9]+(-[0-9a-f]+)?)$`)
 )
+
+// settingEnv are the variables gobuild sets from a field of go, by field.
+var settingEnv = map[string]Path{"GOEXPERIMENT": "go.experiment", "GOFIPS140": "go.fips140"}
 
 // ownedFlags are go build flags gobuild sets itself, with the field to use instead.
 var ownedFlags = map[string]string{
@@ -69,7 +74,17 @@ func (f *File) validate() Errors {
 			bad(Path("go.env").Dot(k), "%s", msg)
 		} else if slices.Contains(ownedEnv, k) {
 			bad(Path("go.env").Dot(k), "gobuild sets %s itself from the target platform and its settings", k)
+		} else if field, ok := settingEnv[k]; ok {
+			bad(Path("go.env").Dot(k), "set %s with %s", k, field)
 		}
+	}
+	for j, e := range f.Go.Experiment {
+		if !reExp.MatchString(strings.TrimPrefix(e, "no")) {
+			bad(Path("go.experiment").Index(j), "%q is not a GOEXPERIMENT name: write one per item, such as jsonv2 or noswissmap", e)
+		}
+	}
+	if v := f.Go.FIPS140; v != "" && !reFIPS140.MatchString(v) {
+		bad("go.fips140", "%q is not a GOFIPS140 setting: use latest, inprocess, certified, off or a module version such as v1.0.0", v)
 	}
 	for j, pat := range f.Go.Private {
 		if pat == "" || strings.ContainsAny(pat, ", \t\n") {
