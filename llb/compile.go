@@ -37,6 +37,13 @@ func buildFlags(b *spec.Build) []string {
 	if b.Cover {
 		args = append(args, "-cover")
 	}
+	switch {
+	case b.PGO == spec.PGOOff:
+		args = append(args, "-pgo=off")
+	case b.PGO != "":
+		args = append(args, "-pgo="+b.Profile)
+	}
+	// The main package's default.pgo needs no flag: go build finds it.
 	return append(args, b.Flags...)
 }
 
@@ -135,7 +142,9 @@ func groupKey(b *spec.Build) string {
 	if externalLink(b) {
 		return ""
 	}
-	key := buildFlags(b)
+	// Each profile compiles the dependencies its own way (their layers
+	// are the build's), so builds with different profiles compile apart.
+	key := append(buildFlags(b), "pgo:"+b.Profile)
 	for _, k := range slices.Sorted(maps.Keys(b.Env)) {
 		key = append(key, "env:"+k+"="+b.Env[k])
 	}

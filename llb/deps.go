@@ -127,12 +127,14 @@ func (in input) deps(b *spec.Build, root bk.State, common []bk.RunOption) bk.Sta
 	if len(pkgs) == 0 {
 		return bk.Scratch()
 	}
-	args := append(append([]string{"go", "build"}, depsFlags(b)...), pkgs...)
+	pgoFlags, pgoMounts := in.pgoOptions(b)
+	args := append(append(append([]string{"go", "build"}, depsFlags(b)...), pgoFlags...), pkgs...)
 	opts := []bk.RunOption{
 		bk.Args(args),
 		bk.AddMount(srcDir, in.depsSources(), bk.ForceNoOutput),
 		bk.WithCustomNamef("[deps %s] go build %d packages", platforms.FormatAll(in.Target), len(pkgs)),
 	}
+	opts = append(opts, pgoMounts...)
 	opts = append(opts, common...)
 	opts = append(opts, in.step(DepsStep, "")...)
 	return root.Run(opts...).AddMount(buildCache, bk.Scratch())

@@ -6,6 +6,7 @@ package llb
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	bk "github.com/moby/buildkit/client/llb"
@@ -52,15 +53,21 @@ func (in input) sources() bk.State {
 	if in.sourceFiles() == nil {
 		return in.Context
 	}
-	patterns := make([]string, len(in.sourceFiles()))
-	for i, f := range in.sourceFiles() {
+	files := in.sourceFiles()
+	for _, f := range in.profileFiles() {
+		if !slices.Contains(files, f) {
+			files = append(slices.Clip(files), f)
+		}
+	}
+	patterns := make([]string, len(files))
+	for i, f := range files {
 		patterns[i] = escapePattern(f)
 	}
 	return bk.Scratch().File(bk.Copy(in.Context, "/", "/", &bk.CopyInfo{
 		IncludePatterns:     patterns,
 		CopyDirContentsOnly: true,
 		AllowEmptyWildcard:  true,
-	}), bk.WithCustomNamef("%d files go build reads", len(in.sourceFiles())))
+	}), bk.WithCustomNamef("%d files go build reads", len(files)))
 }
 
 // escapePattern makes a file name match only itself as an include pattern.

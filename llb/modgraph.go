@@ -106,7 +106,8 @@ func (in input) moduleStep(b *spec.Build, root bk.State, env []bk.RunOption, gro
 		pkgs = append(pkgs, m.Packages...)
 		names = append(names, moduleName(m))
 	}
-	args := append(append([]string{"go", "build"}, depsFlags(b)...), pkgs...)
+	pgoFlags, pgoMounts := in.pgoOptions(b)
+	args := append(append(append([]string{"go", "build"}, depsFlags(b)...), pgoFlags...), pkgs...)
 	opts := []bk.RunOption{
 		bk.Args(args),
 		bk.Dir(depModDir),
@@ -116,6 +117,7 @@ func (in input) moduleStep(b *spec.Build, root bk.State, env []bk.RunOption, gro
 		bk.WithCustomNamef("[deps %s] %s", platforms.FormatAll(in.Target), strings.Join(names, ", ")),
 	}
 	opts = append(opts, in.moduleMounts(mods)...)
+	opts = append(opts, pgoMounts...)
 	opts = append(opts, in.toolEnv()...)
 	opts = append(opts, env...)
 	prog := cacheProg + " -w " + depCacheOut

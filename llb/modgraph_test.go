@@ -3,6 +3,7 @@ package llb
 import (
 	"bytes"
 	"os"
+	"path"
 	"reflect"
 	"slices"
 	"strings"
@@ -49,13 +50,16 @@ func shopGraph(leafVersion string) DepGraph {
 
 // moduleSteps builds src's binaries with graph as the list step's finding
 // and returns the definition and its execs by name with their digests.
-func moduleSteps(t *testing.T, src string, graph DepGraph) (*bk.Definition, map[string]*pb.ExecOp, map[string]digest.Digest) {
+func moduleSteps(t *testing.T, src string, graph DepGraph, edits ...func(*input)) (*bk.Definition, map[string]*pb.ExecOp, map[string]digest.Digest) {
 	t.Helper()
 	in := testInput(t, src, arm64)
 	in.Env = in.File.GoEnv(nil)
 	tools := bk.Image("example.com/gobuild:1")
 	in.Tools = &tools
 	in.list = &Listing{Sources: []string{"go.mod", "main.go"}, Deps: map[string]DepGraph{importsKey(&in.File.Builds[0], arm64): graph}}
+	for _, edit := range edits {
+		edit(&in)
+	}
 	res, err := buildBinaries(in)
 	if err != nil {
 		t.Fatal(err)
@@ -254,6 +258,53 @@ func TestGoSettingsReachEveryStep(t *testing.T) {
 	for name, e := range plain {
 		if env(e, "GOEXPERIMENT") != "" || env(e, "GOFIPS140") != "" {
 			t.Errorf("%s has GOEXPERIMENT or GOFIPS140 with neither set", name)
+		}
+	}
+}
+
+// A build's profile reaches every dependency step (-pgo and a mount of the
+// profile alone) and the compile's sources; pgo: off and a profile named
+// by pgo reach the compile's flags, the main package's default.pgo needs
+// none.
+func TestProfileReachesDependencySteps(t *testing.T) {
+	src := "go:\n  version: \"1.26\"\n"
+	for _, tc := range []struct {
+		pgo, profile, flag string
+	}{
+		{"", "default.pgo", ""},
+		{"prof/cpu.pprof", "prof/cpu.pprof", "-pgo=prof/cpu.pprof"},
+		{"off", "", "-pgo=off"},
+	} {
+		def, ex, _ := moduleSteps(t, src, shopGraph("v1.6.0"), func(in *input) {
+			in.File.Builds[0].PGO, in.File.Builds[0].Profile = tc.pgo, tc.profile
+		})
+		compile := ex["[hello linux/arm64] go build ."]
+		var flags []string
+		for _, a := range compile.Meta.Args {
+			if strings.HasPrefix(a, "-pgo") {
+				flags = append(flags, a)
+			}
+		}
+		if want := []string{tc.flag}; tc.flag == "" && len(flags) > 0 || tc.flag != "" && !reflect.DeepEqual(flags, want) {
+			t.Errorf("pgo %q: the compile's -pgo flags are %q, want %q", tc.pgo, flags, tc.flag)
+		}
+		for name, e := range ex {
+			if !strings.HasPrefix(name, "[deps ") {
+				continue
+			}
+			has := slices.Contains(e.Meta.Args, "-pgo="+pgoFile) && mountAt(e, path.Dir(pgoFile)) != nil
+			if has != (tc.profile != "") {
+				t.Errorf("pgo %q: %s has the profile: %v", tc.pgo, name, has)
+			}
+		}
+		copied := false
+		for _, dt := range def.Def {
+			if bytes.Contains(dt, []byte("include="+tc.profile)) || tc.profile != "" && bytes.Contains(dt, []byte(tc.profile)) {
+				copied = true
+			}
+		}
+		if copied != (tc.profile != "") {
+			t.Errorf("pgo %q: the definition copies the profile: %v", tc.pgo, copied)
 		}
 	}
 }

@@ -19,8 +19,9 @@ type Project struct {
 
 // Load is the one load path: it parses data (the file the user named
 // filename), reads the module from the build context (go.dir), checks that
-// no path of the file leaves the context through a link, and resolves the
-// file's defaults against the module. args are the build args.
+// no path of the file leaves the context through a link, resolves the
+// file's defaults against the module, and finds each build's PGO profile
+// (Build.Profile). args are the build args.
 //
 // Every error names filename, and its line and field where it has one.
 // The project is returned as far as it got even when the load fails, so
@@ -39,8 +40,13 @@ func Load(filename string, data []byte, ctx Context, args map[string]string) (*P
 	if err := f.CheckLinks(filename, ctx); err != nil {
 		return p, err
 	}
-	if p.Resolved, err = f.Resolve(filename, p.Module.Module); err != nil {
+	r, err := f.Resolve(filename, p.Module.Module)
+	if err != nil {
 		return p, err
 	}
+	if err := r.resolveProfiles(filename, f, ctx); err != nil {
+		return p, err
+	}
+	p.Resolved = r
 	return p, nil
 }

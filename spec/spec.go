@@ -151,6 +151,14 @@ type Build struct {
 	// Pie gives a static-pie binary (-buildmode=pie, linked with
 	// -static-pie by the external linker).
 	Pie bool `yaml:"pie"`
+	// PGO is the CPU profile for profile-guided optimisation, a path
+	// relative to the module, or "off"; default: the main package's
+	// default.pgo when there is one, as go build does (-pgo=auto).
+	PGO string `yaml:"pgo"`
+	// Profile is the profile the build compiles with, relative to the
+	// module ("" for none): PGO, or the main package's default.pgo. Load
+	// sets it from the build context.
+	Profile string `yaml:"-"`
 	// Cover builds a coverage-instrumented binary (go build -cover) for
 	// integration-coverage runs: run it with GOCOVERDIR set, and it writes
 	// coverage data there.

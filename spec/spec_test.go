@@ -124,7 +124,7 @@ func TestBadFiles(t *testing.T) {
 		{"unknown top-level field", "# syntax=x\nbuild:\n  - main: .\n",
 			`gobuild.yaml:2:1: build: unknown field "build" (did you mean "builds"?); allowed: builds, go, images, test, version, vulncheck`},
 		{"unknown nested field", "builds:\n  - mian: ./cmd/x\n",
-			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, cgo, cover, env, flags, gcflags, id, ldflags, main, pie, platforms, strip, tags, trimpath`},
+			`gobuild.yaml:2:5: builds[0].mian: unknown field "mian" (did you mean "main"?); allowed: binary, cgo, cover, env, flags, gcflags, id, ldflags, main, pgo, pie, platforms, strip, tags, trimpath`},
 		{"unknown field far from any", "go:\n  zzzzzzzz: 1\n",
 			`gobuild.yaml:2:3: go.zzzzzzzz: unknown field "zzzzzzzz"; allowed: dir, env, experiment, fips140, image, private, ssh, version`},
 		{"wrong type list", "builds: ./cmd/x\n",

@@ -144,6 +144,14 @@ func (f *File) validate() Errors {
 				bad(field, "gobuild sets %s itself; use %s", name, p.Dot(use))
 			}
 		}
+		if v := b.PGO; v != "" && v != PGOOff {
+			switch {
+			case strings.HasPrefix(v, "/"):
+				bad(p.Dot("pgo"), "%q is absolute; write the profile's path relative to the module, as main is, such as cmd/server/cpu.pprof, or off", v)
+			case leaves(path.Join(ModuleDir(f.Go.Dir), v)):
+				bad(p.Dot("pgo"), "%q leaves the build context", v)
+			}
+		}
 		for j, ps := range b.Platforms {
 			field := p.Dot("platforms").Index(j)
 			if pl, err := platforms.Parse(ps); err != nil {
