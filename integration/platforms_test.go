@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"debug/elf"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -175,9 +176,18 @@ func TestDigestIndependentOfCache(t *testing.T) {
 // The test target runs go vet and go test inside the build: examples/ginserver's
 // tests pass; a failing test fails the build with its output shown, and an
 // image with tests: true is not produced from that code.
+//
+// With test.coverage and test.junit the result holds coverage.out and
+// junit.xml, and -race runs (it needs cgo, which the tests then get).
 func TestTestTarget(t *testing.T) {
 	dir := copyDir(t, example("ginserver"))
-	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "--target", "test", "--progress=plain", ".")
+	reportsYAML := "# syntax=" + frontendImage + "\ntest:\n  flags: [-race]\n  coverage: true\n  junit: true\n"
+	if err := os.WriteFile(filepath.Join(dir, "gobuild.yaml"), []byte(reportsYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reports := t.TempDir()
+	mustRun(t, dir, "docker", "buildx", "build", "-f", "gobuild.yaml", "--target", "test", "--progress=plain", "-o", "type=local,dest="+reports, ".")
+	checkTestReports(t, reports, "example.com/ginserver", "TestPing")
 
 	failing := "package main\n\nimport \"testing\"\n\nfunc TestFails(t *testing.T) { t.Fatal(\"gobuild-test-failure-marker\") }\n"
 	if err := os.WriteFile(filepath.Join(dir, "fail_test.go"), []byte(failing), 0o644); err != nil {
@@ -200,4 +210,43 @@ func TestTestTarget(t *testing.T) {
 	}
 	_, root := buildAndUnpack(t, dir)
 	imagetest.AssertStatic(t, filepath.Join(root, "usr/local/bin/ginserver"), runtime.GOARCH)
+}
+
+// checkTestReports checks the test target's reports in dir: a coverage
+// profile in atomic mode (-race's) naming pkg's files, and a JUnit report
+// with the suite pkg holding the passing test.
+func checkTestReports(t *testing.T, dir, pkg, test string) {
+	t.Helper()
+	cov, err := os.ReadFile(filepath.Join(dir, "coverage.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(cov), "mode: atomic\n") || !strings.Contains(string(cov), pkg+"/main.go:") {
+		t.Errorf("coverage.out:\n%s", tail(cov, 5))
+	}
+	dt, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report struct {
+		Suites []struct {
+			Name     string `xml:"name,attr"`
+			Failures int    `xml:"failures,attr"`
+			Cases    []struct {
+				Name string `xml:"name,attr"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(dt, &report); err != nil {
+		t.Fatalf("junit.xml: %v\n%s", err, dt)
+	}
+	found := false
+	for _, s := range report.Suites {
+		for _, c := range s.Cases {
+			found = found || s.Name == pkg && c.Name == test && s.Failures == 0
+		}
+	}
+	if !found {
+		t.Errorf("junit.xml has no passing %s in suite %s:\n%s", test, pkg, dt)
+	}
 }

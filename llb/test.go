@@ -4,6 +4,8 @@
 package llb
 
 import (
+	"path"
+	"slices"
 	"strings"
 
 	bk "github.com/moby/buildkit/client/llb"
@@ -13,15 +15,23 @@ import (
 // TestTarget is the target that runs the module's tests.
 const TestTarget = "test"
 
+// The files of the test target's result.
+const (
+	CoverageFile = "coverage.out" // test.coverage: go test -coverprofile
+	JunitFile    = "junit.xml"    // test.junit: gotestsum --junitfile
+)
+
 // tests runs go vet (unless test.vet is false) and then go test on the
 // build platform, in the module with all its files (tests and testdata
 // included), with the downloaded modules and the build cache, and no network
-// (loopback only). A failing vet or test fails
-// the build and its output shows in BuildKit's progress. The returned
-// state is empty; depending on it orders a step after the tests passed.
+// (loopback only). A failing vet or test fails the build and its output
+// shows in BuildKit's progress. The returned state holds the reports the
+// file asks for (CoverageFile, JunitFile), else nothing; depending on it
+// orders a step after the tests passed. With -race the tests are built
+// with cgo, by the builder's C toolchain, as the race detector needs.
 func (in input) tests() bk.State {
 	t := in.File.Test
-	run := func(root bk.State, name string, args []string) bk.ExecState {
+	run := func(root bk.State, name string, args []string, extra ...bk.RunOption) bk.ExecState {
 		opts := []bk.RunOption{
 			bk.Args(args),
 			bk.Dir(in.workdir()),
@@ -30,13 +40,28 @@ func (in input) tests() bk.State {
 			bk.WithCustomName(name),
 		}
 		opts = append(opts, in.offline()...)
+		if t.Race() {
+			opts = append(opts, bk.AddEnv("CGO_ENABLED", "1"))
+		}
+		opts = append(opts, extra...)
 		opts = append(opts, in.step(TestTarget, "test")...)
 		return root.Run(opts...)
 	}
 	root := in.Builder
 	pkgs := strings.Join(t.Packages, " ")
-	args := append(append([]string{"go", "test"}, t.Flags...), t.Packages...)
-	test := run(root, "[test] go test "+pkgs, args)
+	flags := slices.Clone(t.Flags)
+	if t.Coverage {
+		flags = append(flags, "-coverprofile="+path.Join(outDir, CoverageFile))
+	}
+	flags = append(flags, t.Packages...)
+	args := append([]string{"go", "test"}, flags...)
+	var extra []bk.RunOption
+	if t.Junit {
+		gotestsum := in.goInstall(TestTarget, "gotest.tools/gotestsum", t.Gotestsum)
+		extra = append(extra, bk.AddMount(path.Join(toolDir, "gotestsum"), gotestsum, bk.SourcePath("/gotestsum"), bk.Readonly))
+		args = append([]string{path.Join(toolDir, "gotestsum"), "--format", "standard-quiet", "--junitfile", path.Join(outDir, JunitFile), "--"}, flags...)
+	}
+	test := run(root, "[test] go test "+pkgs, args, extra...)
 	out := bk.Scratch()
 	if *t.Vet {
 		// go test writes into vet's (empty) output, which orders it after vet.

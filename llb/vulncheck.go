@@ -14,31 +14,10 @@ import (
 // VulncheckTarget is the target that runs govulncheck on the module.
 const VulncheckTarget = "vulncheck"
 
-// proxyEnv are the go.env keys that say where modules come from: the
-// govulncheck install honours them, and nothing else of the module's setup.
-var proxyEnv = []string{"GOINSECURE", "GONOPROXY", "GONOSUMDB", "GOPRIVATE", "GOPROXY", "GOSUMDB"}
-
 // govulncheck installs golang.org/x/vuln/cmd/govulncheck at the file's
-// version in a step of its own, cached by the builder, the version and the
-// proxy settings. It returns a state holding /govulncheck.
+// version (see goInstall). It returns a state holding /govulncheck.
 func (in input) govulncheck() bk.State {
-	v := in.File.Vulncheck.Version
-	opts := []bk.RunOption{
-		bk.Args([]string{"go", "install", "golang.org/x/vuln/cmd/govulncheck@" + v}),
-		bk.Dir("/"),
-		in.cacheMount(buildCache, BuildCacheID),
-		bk.AddMount(modCache, bk.Scratch(), bk.Tmpfs()),
-		bk.WithCustomNamef("[vulncheck] go install golang.org/x/vuln/cmd/govulncheck@%s", v),
-	}
-	for _, k := range proxyEnv {
-		if val, ok := in.Env[k]; ok {
-			opts = append(opts, bk.AddEnv(k, val))
-		}
-	}
-	opts = append(opts, ownEnv()...)
-	opts = append(opts, bk.AddEnv("GOBIN", outDir), bk.AddEnv("GOFLAGS", "-trimpath"))
-	opts = append(opts, in.step(VulncheckTarget, "")...)
-	return in.Builder.Run(opts...).AddMount(outDir, bk.Scratch())
+	return in.goInstall(VulncheckTarget, "golang.org/x/vuln/cmd/govulncheck", in.File.Vulncheck.Version)
 }
 
 // Vulncheck builds the vulncheck target's graph: govulncheck, run on the

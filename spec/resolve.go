@@ -33,6 +33,9 @@ func (f *File) Resolve(filename string, mod Module) (*File, error) {
 		r.Test.Packages = []string{"./..."}
 	}
 	r.Test.Flags = slices.Clone(f.Test.Flags)
+	if r.Test.Gotestsum == "" {
+		r.Test.Gotestsum = DefaultGotestsumVersion
+	}
 	if r.Test.Vet == nil {
 		r.Test.Vet = ptr(true)
 	}

@@ -101,6 +101,29 @@ type Test struct {
 	Flags []string `yaml:"flags"`
 	// Vet runs go vet on the packages first; default true.
 	Vet *bool `yaml:"vet"`
+	// Coverage writes the tests' coverage profile (go test -coverprofile)
+	// as coverage.out in the test target's result.
+	Coverage bool `yaml:"coverage"`
+	// Junit writes a JUnit XML report as junit.xml in the test target's
+	// result: the tests run through gotestsum.
+	Junit bool `yaml:"junit"`
+	// Gotestsum is the version of gotest.tools/gotestsum that junit
+	// installs; default DefaultGotestsumVersion.
+	Gotestsum string `yaml:"gotestsum"`
+}
+
+// DefaultGotestsumVersion is the gotestsum test.junit installs by default.
+const DefaultGotestsumVersion = "v1.13.0"
+
+// Race reports whether the tests run with the race detector, which needs
+// cgo.
+func (t *Test) Race() bool {
+	for _, f := range t.Flags {
+		if f == "-race" || f == "--race" || f == "-race=true" || f == "--race=true" {
+			return true
+		}
+	}
+	return false
 }
 
 // Vulncheck is the vulncheck target: govulncheck on the module's source.

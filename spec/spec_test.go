@@ -30,7 +30,7 @@ func TestEmptyFileGetsDefaults(t *testing.T) {
 			Go:        Go{Version: "1.26", Image: "docker.io/library/golang:1.26", Dir: "."},
 			Builds:    []Build{{ID: "hello", Main: ".", Binary: "hello", Strip: ptr(true), Trimpath: ptr(true), path: "builds[0]"}},
 			Images:    []Image{{Name: "hello", Base: "scratch", Builds: []string{"hello"}, Entrypoint: []string{"/usr/local/bin/hello"}, User: "65532:65532", Workdir: "/", Certs: ptr(true), path: "images[0]"}},
-			Test:      Test{Packages: []string{"./..."}, Vet: ptr(true)},
+			Test:      Test{Packages: []string{"./..."}, Vet: ptr(true), Gotestsum: DefaultGotestsumVersion},
 			Vulncheck: Vulncheck{Packages: []string{"./..."}, DB: DefaultVulnDB, Version: DefaultVulncheckVersion},
 			name:      "gobuild.yaml",
 		}
@@ -201,6 +201,10 @@ func TestBadFiles(t *testing.T) {
 			`gobuild.yaml:2:12: builds[0].strip: must be true or false, not "no"`},
 		{"second image unnamed", "images:\n  - name: a\n  - user: \"1\"\n",
 			`gobuild.yaml:3:5: images[1]: name is required when there is more than one image`},
+		{"bad test reports", "test:\n  flags: [-coverprofile=x.out, -json]\n  junit: true\n  gotestsum: latest\n",
+			`gobuild.yaml:2:11: test.flags[0]: gobuild writes the coverage profile itself; set test.coverage: true` + "\n" +
+				`gobuild.yaml:2:32: test.flags[1]: test.junit runs the tests through gotestsum, which asks go test for JSON itself` + "\n" +
+				`gobuild.yaml:4:14: test.gotestsum: "latest" is not a version of gotest.tools/gotestsum such as v1.13.0`},
 		{"bad go settings", "go:\n  experiment: [jsonv2, \"a,b\", noswissmap]\n  fips140: v1\n  env: {GOEXPERIMENT: x}\n",
 			`gobuild.yaml:2:24: go.experiment[1]: "a,b" is not a GOEXPERIMENT name: write one per item, such as jsonv2 or noswissmap` + "\n" +
 				`gobuild.yaml:3:12: go.fips140: "v1" is not a GOFIPS140 setting: use latest, inprocess, certified, off or a module version such as v1.0.0` + "\n" +

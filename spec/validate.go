@@ -111,6 +111,20 @@ func (f *File) validate() Errors {
 			bad("vulncheck.db", "%s", msg)
 		}
 	}
+	if v := f.Test.Gotestsum; v != "" && (!semver.IsValid(v) || semver.Canonical(v) != v) {
+		bad("test.gotestsum", "%q is not a version of gotest.tools/gotestsum such as %s", v, DefaultGotestsumVersion)
+	}
+	for j, fl := range f.Test.Flags {
+		name, _, _ := strings.Cut(strings.TrimLeft(fl, "-"), "=")
+		switch name {
+		case "coverprofile":
+			bad(Path("test.flags").Index(j), "gobuild writes the coverage profile itself; set test.coverage: true")
+		case "json":
+			if f.Test.Junit {
+				bad(Path("test.flags").Index(j), "test.junit runs the tests through gotestsum, which asks go test for JSON itself")
+			}
+		}
+	}
 	if v := f.Vulncheck.Version; v != "" && (!semver.IsValid(v) || semver.Canonical(v) != v) {
 		bad("vulncheck.version", "%q is not a version of golang.org/x/vuln such as %s", v, DefaultVulncheckVersion)
 	}
